@@ -1,0 +1,355 @@
+"""Load and validate the playbook's knowledge (YAML in ``playbook/content/``).
+
+Trainers edit those files by hand, so every problem is reported at once and names the
+file, the entry and the field. The default folder is loaded once and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import ids
+from .errors import ContentError
+
+CONTENT_DIR = Path(__file__).with_name("content")
+
+Event = Literal["paid", "shipped", "arrived_destination", "delivered"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bilingual(_Strict):
+    """Staff-facing text in both staff languages."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def __call__(self, lang: str) -> str:
+        return getattr(self, lang if lang in ids.STAFF_LANGS else "en")
+
+
+class BilingualList(_Strict):
+    en: list[str] = Field(min_length=1)
+    zh: list[str] = Field(min_length=1)
+
+    def __call__(self, lang: str) -> list[str]:
+        return getattr(self, lang if lang in ids.STAFF_LANGS else "en")
+
+
+class Timing(_Strict):
+    """When a step opens, becomes overdue and stops being worth doing (hours from ``opens``)."""
+
+    opens: Event
+    opens_after_hours: float = Field(0, ge=0)
+    overdue_after_hours: float = Field(gt=0)
+    closes: Event | None = None
+    closes_after_hours: float | None = Field(None, gt=0)
+    done_when: Event | None = None
+    skip_when_dispute: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Timing:
+        if self.overdue_after_hours <= self.opens_after_hours:
+            raise ValueError("overdue_after_hours must be later than opens_after_hours")
+        if (
+            self.closes_after_hours is not None
+            and self.closes_after_hours <= self.overdue_after_hours
+        ):
+            raise ValueError("closes_after_hours must be later than overdue_after_hours")
+        return self
+
+
+class Step(_Strict):
+    id: str
+    buyer_facing: bool
+    template: str | None = None
+    urgent_template: str | None = None
+    title: Bilingual
+    purpose: Bilingual
+    actions: BilingualList
+    record: BilingualList
+    timing: Timing
+
+    @model_validator(mode="after")
+    def _template_if_buyer_facing(self) -> Step:
+        if self.buyer_facing and not self.template:
+            raise ValueError("a buyer-facing step needs a `template` (the message it sends)")
+        if not self.buyer_facing and (self.template or self.urgent_template):
+            raise ValueError("an internal step (buyer_facing: false) sends no template")
+        return self
+
+
+class StepsFile(_Strict):
+    steps: list[Step]
+
+    @model_validator(mode="after")
+    def _contract_ids(self) -> StepsFile:
+        got = tuple(s.id for s in self.steps)
+        if got != ids.STEP_IDS:
+            raise ValueError(
+                f"steps must be exactly the contract's ids in order {list(ids.STEP_IDS)}; "
+                f"found {list(got)}"
+            )
+        return self
+
+
+class BuyerProtection(_Strict):
+    source: str
+    default_days: int = Field(gt=0)
+    by_country: dict[str, int] = {}
+    alert_days_before: int = Field(ge=0)
+
+    @field_validator("by_country")
+    @classmethod
+    def _codes(cls, value: dict[str, int]) -> dict[str, int]:
+        for code, days in value.items():
+            if len(code) != 2 or not code.isupper():
+                raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+            if days <= 0:
+                raise ValueError(f"{code}: days must be positive")
+        return value
+
+    def days_for(self, country: str | None) -> int:
+        return self.by_country.get(country or "", self.default_days)
+
+
+class DisputeRules(_Strict):
+    source: str
+    response_days: int = Field(gt=0)
+    opens_after_shipping_days: int = Field(ge=0)
+
+
+class FeedbackRules(_Strict):
+    source: str
+    window_days: int = Field(gt=0)
+    positive_min_stars: int = Field(ge=1, le=5)
+    negative_max_stars: int = Field(ge=1, le=5)
+
+
+class StoreHealthRules(_Strict):
+    source: str
+    window_days: int = Field(gt=0)
+    odr_target: float = Field(gt=0, lt=1)
+
+
+class Marketplace(_Strict):
+    buyer_protection: BuyerProtection
+    dispute: DisputeRules
+    feedback: FeedbackRules
+    store_health: StoreHealthRules
+
+
+class LocaleEntry(_Strict):
+    lang: str = Field(min_length=2, max_length=2)
+    locale: str = Field(min_length=2)
+
+
+class Locales(_Strict):
+    default: LocaleEntry
+    countries: dict[str, LocaleEntry]
+
+    def for_country(self, country: str | None) -> LocaleEntry:
+        return self.countries.get(country or "", self.default)
+
+
+class Labelled(_Strict):
+    id: str
+    label: Bilingual
+
+
+class Reason(Labelled):
+    category: str
+
+
+def _exact_ids(kind: str, entries: list[Labelled], expected: tuple[str, ...]) -> None:
+    got = [e.id for e in entries]
+    if sorted(got) != sorted(expected) or len(set(got)) != len(got):
+        raise ValueError(f"{kind} must be exactly the contract's ids {list(expected)}; found {got}")
+
+
+class Taxonomy(_Strict):
+    categories: list[Labelled]
+    reasons: list[Reason]
+    flags: list[Labelled]
+    resolutions: list[Labelled]
+    policy_rules: list[Labelled]
+
+    @model_validator(mode="after")
+    def _contract_ids(self) -> Taxonomy:
+        _exact_ids("categories", self.categories, ids.CATEGORY_IDS)
+        _exact_ids("reasons", self.reasons, ids.REASON_IDS)
+        _exact_ids("flags", self.flags, ids.FLAG_IDS)
+        _exact_ids("resolutions", self.resolutions, ids.RESOLUTION_IDS)
+        _exact_ids("policy_rules", self.policy_rules, ids.POLICY_RULE_IDS)
+        wrong = [
+            f"{r.id} → {r.category} (contract: {ids.REASON_CATEGORY[r.id]})"
+            for r in self.reasons
+            if ids.REASON_CATEGORY.get(r.id) != r.category
+        ]
+        if wrong:
+            raise ValueError("reasons in the wrong category: " + "; ".join(wrong))
+        return self
+
+    def label(self, kind: str, id_: str, lang: str = "en") -> str:
+        for entry in getattr(self, kind):
+            if entry.id == id_:
+                return entry.label(lang)
+        raise KeyError(f"no {kind} entry {id_!r}")
+
+
+class OrdersConfig(_Strict):
+    aliases: dict[str, list[str]]
+
+    @field_validator("aliases")
+    @classmethod
+    def _known_columns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(ids.ORDER_COLUMNS))
+        if unknown:
+            raise ValueError(f"aliases for columns the contract does not have: {unknown}")
+        return value
+
+
+# file name → model; one entry per file a content folder must hold
+FILES: dict[str, type[BaseModel]] = {
+    "steps.yaml": StepsFile,
+    "marketplace.yaml": Marketplace,
+    "locales.yaml": Locales,
+    "taxonomy.yaml": Taxonomy,
+    "orders.yaml": OrdersConfig,
+}
+
+
+class Content:
+    """The validated playbook content of one folder."""
+
+    def __init__(self, directory: Path, parsed: dict[str, BaseModel]):
+        self.directory = directory
+        self.steps: list[Step] = parsed["steps.yaml"].steps
+        self.marketplace: Marketplace = parsed["marketplace.yaml"]
+        self.locales: Locales = parsed["locales.yaml"]
+        self.taxonomy: Taxonomy = parsed["taxonomy.yaml"]
+        self.orders: OrdersConfig = parsed["orders.yaml"]
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(f"no shipping step {step_id!r}; known: {list(ids.STEP_IDS)}")
+
+    def __repr__(self) -> str:
+        return f"<Content from {self.directory} · {len(self.steps)} steps>"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key written twice (PyYAML silently keeps the last)."""
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep=False):
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, turning syntax errors into a line-numbered ContentError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError([f"{path.name}: file is missing from {path.parent}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([f"{path.name}: not UTF-8 text ({exc.reason})"]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ContentError([f"{path.name}{where}: {what}"]) from None
+
+
+def _describe_location(file: str, raw: Any, loc: tuple) -> str:
+    """``steps.yaml → steps[3] (ship_photo_weigh) → timing.overdue_after_hours``."""
+    parts: list[str] = [file]
+    field: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            entry = f"{'.'.join(field)}[{key}]" if field else f"[{key}]"
+            if isinstance(node, dict) and "id" in node:
+                entry += f" ({node['id']})"
+            parts.append(entry)
+            field = []
+            continue
+        field.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+    if field:
+        parts.append(".".join(field))
+    return " → ".join(parts)
+
+
+def validate_file(path: Path, model: type[BaseModel]) -> tuple[BaseModel | None, list[str]]:
+    """Validate one file against its model; return (parsed or None, problems)."""
+    try:
+        raw = read_yaml(path)
+    except ContentError as exc:
+        return None, exc.problems
+    if raw is None:
+        return None, [f"{path.name}: file is empty"]
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = _describe_location(path.name, raw, tuple(err["loc"]))
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {msg}")
+        return None, problems
+
+
+def load_content(directory: str | Path | None = None) -> Content:
+    """Load and validate a content folder (the package's own when ``directory`` is None).
+
+    Raises ContentError listing every problem in every file.
+    """
+    if directory is None:
+        return _default_content()
+    return _load(Path(directory))
+
+
+@functools.cache
+def _default_content() -> Content:
+    return _load(CONTENT_DIR)
+
+
+def _load(directory: Path) -> Content:
+    if not directory.is_dir():
+        raise ContentError([f"{directory}: not a folder"])
+    parsed: dict[str, BaseModel] = {}
+    problems: list[str] = []
+    for name, model in FILES.items():
+        value, found = validate_file(directory / name, model)
+        problems.extend(found)
+        if value is not None:
+            parsed[name] = value
+    if problems:
+        raise ContentError(problems)
+    return Content(directory, parsed)
