@@ -7,6 +7,8 @@ file, the entry and the field. The default folder is loaded once and cached.
 from __future__ import annotations
 
 import functools
+import re
+import string
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,10 +21,16 @@ from .errors import ContentError
 CONTENT_DIR = Path(__file__).with_name("content")
 
 Event = Literal["paid", "shipped", "arrived_destination", "delivered"]
+TrackingStatus = Literal["in_transit", "arrived_destination", "delivered", "returned", "no_updates"]
+StepStatus = Literal["done", "due", "overdue", "not_yet", "missed", "not_applicable"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# YAML folds a line break into a space; between Chinese characters that space is wrong
+_CJK_FOLD = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 class Bilingual(_Strict):
@@ -30,6 +38,11 @@ class Bilingual(_Strict):
 
     en: str = Field(min_length=1)
     zh: str = Field(min_length=1)
+
+    @field_validator("zh")
+    @classmethod
+    def _unfold(cls, value: str) -> str:
+        return _CJK_FOLD.sub("", value)
 
     def __call__(self, lang: str) -> str:
         return getattr(self, lang if lang in ids.STAFF_LANGS else "en")
@@ -53,6 +66,8 @@ class Timing(_Strict):
     closes_after_hours: float | None = Field(None, gt=0)
     done_when: Event | None = None
     skip_when_dispute: bool = False
+    skip_when_tracking: list[TrackingStatus] = []
+    urgent_when: Literal["stock_problem", "protection_window"] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Timing:
@@ -204,6 +219,72 @@ class Taxonomy(_Strict):
         raise KeyError(f"no {kind} entry {id_!r}")
 
 
+# reason key → the placeholders playbook.checklist fills for it
+REASON_FIELDS: dict[str, frozenset[str]] = {
+    "done": frozenset(),
+    "done_by_event": frozenset({"event"}),
+    "waits_for_event": frozenset({"event"}),
+    "opens_later": frozenset({"opens_at", "event", "wait"}),
+    "due": frozenset({"event", "age", "overdue_at"}),
+    "overdue": frozenset({"late", "event", "age"}),
+    "missed_event": frozenset({"closes"}),
+    "missed_time": frozenset({"closed_at"}),
+    "dispute_open": frozenset(),
+    "parcel_returned": frozenset(),
+    "stock_problem": frozenset({"stock"}),
+    "window_closing": frozenset({"window", "country", "left"}),
+    "window_ended": frozenset({"window", "country", "late"}),
+}
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a str.format text uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _check_placeholders(key: str, text: Bilingual, allowed: frozenset[str]) -> None:
+    for lang in ids.STAFF_LANGS:
+        unknown = placeholders(text(lang)) - allowed
+        if unknown:
+            raise ValueError(
+                f"{key}.{lang}: unknown placeholder(s) {sorted(unknown)}; "
+                f"available: {sorted(allowed)}"
+            )
+    if placeholders(text.en) != placeholders(text.zh):
+        raise ValueError(f"{key}: en and zh use different placeholders")
+
+
+class ChecklistText(_Strict):
+    """How the to-do list words its statuses and reasons (checklist.yaml)."""
+
+    events: dict[Event, Bilingual]
+    statuses: dict[StepStatus, Bilingual]
+    reasons: dict[str, Bilingual]
+    stock: dict[Literal["out_of_stock", "colour_unavailable", "size_unavailable"], Bilingual]
+    units: dict[Literal["hours", "days"], Bilingual]
+
+    @model_validator(mode="after")
+    def _complete(self) -> ChecklistText:
+        for kind, got, want in (
+            ("events", self.events, Event.__args__),
+            ("statuses", self.statuses, StepStatus.__args__),
+            ("reasons", self.reasons, tuple(REASON_FIELDS)),
+            ("stock", self.stock, ids.STOCK_STATUSES[1:]),
+            ("units", self.units, ("hours", "days")),
+        ):
+            missing = [k for k in want if k not in got]
+            if missing:
+                raise ValueError(f"{kind}: missing {missing}")
+        extra = sorted(set(self.reasons) - set(REASON_FIELDS))
+        if extra:
+            raise ValueError(f"reasons: unknown keys {extra}; known: {sorted(REASON_FIELDS)}")
+        for key, text in self.reasons.items():
+            _check_placeholders(f"reasons.{key}", text, REASON_FIELDS[key])
+        for key, text in self.units.items():
+            _check_placeholders(f"units.{key}", text, frozenset({"n"}))
+        return self
+
+
 class OrdersConfig(_Strict):
     aliases: dict[str, list[str]]
 
@@ -216,6 +297,51 @@ class OrdersConfig(_Strict):
         return value
 
 
+class GuideSection(_Strict):
+    title: Bilingual
+    body: Bilingual | None = None
+    items: BilingualList | None = None
+
+
+class NotebookEntry(_Strict):
+    file: str = Field(pattern=r"^[0-9]{2}_[a-z0-9_]+\.ipynb$")
+    title: Bilingual
+    learn: Bilingual
+
+
+class Guide(_Strict):
+    """The start page: welcome text, how to use the notebooks, the map of notebooks."""
+
+    welcome: GuideSection
+    how_to: GuideSection
+    notebooks: list[NotebookEntry] = Field(min_length=1)
+    labels: dict[
+        Literal[
+            "step",
+            "title",
+            "opens",
+            "overdue_after",
+            "template",
+            "internal",
+            "actions",
+            "record",
+            "why",
+            "notebooks",
+            "learn",
+        ],
+        Bilingual,
+    ]
+
+    @field_validator("labels")
+    @classmethod
+    def _all_labels(cls, value: dict) -> dict:
+        wanted = cls.model_fields["labels"].annotation.__args__[0].__args__
+        missing = [k for k in wanted if k not in value]
+        if missing:
+            raise ValueError(f"missing labels {missing}")
+        return value
+
+
 # file name → model; one entry per file a content folder must hold
 FILES: dict[str, type[BaseModel]] = {
     "steps.yaml": StepsFile,
@@ -223,6 +349,8 @@ FILES: dict[str, type[BaseModel]] = {
     "locales.yaml": Locales,
     "taxonomy.yaml": Taxonomy,
     "orders.yaml": OrdersConfig,
+    "checklist.yaml": ChecklistText,
+    "guide.yaml": Guide,
 }
 
 
@@ -236,6 +364,8 @@ class Content:
         self.locales: Locales = parsed["locales.yaml"]
         self.taxonomy: Taxonomy = parsed["taxonomy.yaml"]
         self.orders: OrdersConfig = parsed["orders.yaml"]
+        self.checklist: ChecklistText = parsed["checklist.yaml"]
+        self.guide: Guide = parsed["guide.yaml"]
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
