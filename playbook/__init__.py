@@ -12,18 +12,46 @@ __version__ = "0.1.0"
 
 # public name → module that defines it
 _EXPORTS: dict[str, str] = {
+    # content
     "load_content": "playbook.content",
     "Content": "playbook.content",
+    # errors
     "ContentError": "playbook.errors",
     "OrdersError": "playbook.errors",
     "PlaybookError": "playbook.errors",
+    # orders
+    "read_orders": "playbook.orders",
+    "inspect_orders": "playbook.orders",
+    "normalise_orders": "playbook.orders",
+    "order_issues": "playbook.orders",
+    "OrderIssue": "playbook.orders",
+    "OrdersReport": "playbook.orders",
+    # shipping SOP
+    "todo": "playbook.checklist",
+    "step_table": "playbook.checklist",
+    "order_steps": "playbook.checklist",
+    "with_step_done": "playbook.checklist",
+    "as_of": "playbook.checklist",
+    "StepState": "playbook.checklist",
+    # lessons
+    "intro_markdown": "playbook.guide",
+    "sop_markdown": "playbook.guide",
+    "step_markdown": "playbook.guide",
+    "steps_frame": "playbook.guide",
+    # widgets (import ipywidgets only when asked for)
+    "ChecklistWidget": "playbook.widgets",
+    "language_switch": "playbook.widgets",
 }
+
+_SUBMODULES = ("checklist", "content", "guide", "ids", "orders", "sample", "widgets")
 
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
+    if module is None and name in _SUBMODULES:
+        return importlib.import_module(f"playbook.{name}")
     if module is None:
         raise AttributeError(f"module 'playbook' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

@@ -1,0 +1,168 @@
+"""The ``playbook`` command: one sub-command per job, thin over the library functions.
+
+Exit codes: 0 success, 1 the input or content has problems (explained on stderr),
+2 the command line itself is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import PlaybookError
+
+FORMATS = ("table", "csv", "json")
+
+
+def _frame_to_json(frame) -> str:
+    """JSON array of objects; timestamps as ISO 8601, missing values as null."""
+    import pandas as pd
+
+    records = []
+    for row in frame.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, pd.Timestamp):
+                clean[key] = value.isoformat()
+            elif value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+                clean[key] = None
+            elif hasattr(value, "item"):
+                clean[key] = value.item()
+            else:
+                clean[key] = value
+        records.append(clean)
+    return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+def _print_frame(frame, fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(_frame_to_json(frame) + "\n")
+    elif fmt == "csv":
+        frame.to_csv(out, index=False)
+    elif frame.empty:
+        out.write("(nothing)\n")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", 90, "display.width", 250):
+            out.write(frame.to_string(index=False) + "\n")
+
+
+def _warn_issues(frame) -> None:
+    from .orders import order_issues
+
+    issues = order_issues(frame)
+    for issue in issues[:20]:
+        print(f"warning: {issue}", file=sys.stderr)
+    if len(issues) > 20:
+        print(f"warning: … and {len(issues) - 20} more", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .content import CONTENT_DIR, load_content
+
+    directory = Path(args.directory) if args.directory else CONTENT_DIR
+    content = load_content(directory)
+    print(
+        f"content OK: {directory} — {len(content.steps)} shipping steps, "
+        f"{len(content.taxonomy.reasons)} dispute reasons, "
+        f"{len(content.locales.countries)} countries with a buyer language"
+    )
+    return 0
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    from .checklist import step_table, todo
+    from .orders import read_orders
+
+    orders = read_orders(sys.stdin.buffer if args.orders == "-" else args.orders)
+    _warn_issues(orders)
+    make = step_table if args.all else todo
+    table = make(orders, args.today, lang=args.lang)
+    if args.format == "table":
+        from .content import load_content
+
+        statuses = load_content().checklist.statuses
+        table = table.drop(columns=["title", "buyer_lang"])
+        table["status"] = table["status"].map(lambda s: statuses[s](args.lang))
+        table["deadline"] = table["deadline"].dt.strftime("%Y-%m-%d %H:%M")
+        table["urgent"] = table["urgent"].map({True: "!", False: ""})
+    _print_frame(table, args.format)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import orders
+
+    frame = orders(args.n, seed=args.seed, today=args.today)
+    target = args.out
+    if target == "-":
+        frame.to_csv(sys.stdout, index=False)
+    elif str(target).endswith(".xlsx"):
+        out = frame.copy()
+        for column in out.select_dtypes("datetimetz").columns:
+            out[column] = out[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.to_excel(target, index=False)
+    else:
+        frame.to_csv(target, index=False)
+    if target != "-":
+        print(f"wrote {len(frame)} sample orders to {target}", file=sys.stderr)
+    return 0
+
+
+def _add_common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="staff language")
+    if formats:
+        parser.add_argument("--format", choices=FORMATS, default="table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playbook",
+        description="Seller playbook: the shipping SOP, disputes, messages and store health.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a content folder (the built-in one by default)")
+    p.add_argument("directory", nargs="?", help="content folder to check")
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("due", help="the day's to-do list for an orders file, most urgent first")
+    p.add_argument("orders", help="orders file (.csv or .xlsx), or - for CSV on stdin")
+    p.add_argument("--today", help="YYYY-MM-DD (as of the end of that day, UTC); default now")
+    p.add_argument("--all", action="store_true", help="every step of every order, not only to-dos")
+    _add_common(p)
+    p.set_defaults(run=cmd_due)
+
+    p = sub.add_parser("sample", help="write seeded synthetic orders (for practice and demos)")
+    p.add_argument("n", type=int, help="how many orders")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--today", help="YYYY-MM-DD the sample is made for (default: fixed day)")
+    p.add_argument("--out", default="-", help="file (.csv or .xlsx) or - for stdout")
+    p.set_defaults(run=cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except BrokenPipeError:  # e.g. `playbook due … | head`
+        return 0
+    except (PlaybookError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
