@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+LAB_ARGS  ?=
 NOTEBOOKS := $(wildcard notebooks/*.ipynb exercises/*.ipynb)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
@@ -32,7 +33,9 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	@$(BIN)/python -m ipykernel install --user --name seller-playbook \
 	  --display-name "Python 3 (seller-playbook)" >/dev/null
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	@$(BIN)/jupyter trust $(NOTEBOOKS) >/dev/null 2>&1 || true
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
 
 test: $(STAMP) lint unit nbval
 

@@ -104,13 +104,24 @@ def _event_happened(frame: pd.DataFrame, event: str, now: pd.Timestamp) -> np.nd
     return happened
 
 
-def _done_steps(frame: pd.DataFrame, step_id: str) -> np.ndarray:
-    done = frame["done_steps"].fillna("")
-    # ids never contain one another as whole ';'-separated tokens, so pad and search
-    return (";" + done + ";").str.contains(f";{step_id};", regex=False).to_numpy(dtype=bool)
+def _done_matrix(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Step id → which orders have it ticked in ``done_steps``.
+
+    An export repeats a few dozen distinct values, so each is split once, not per row.
+    """
+    codes, distinct = pd.factorize(frame["done_steps"].fillna(""), use_na_sentinel=False)
+    ticked = [set(str(value).split(";")) for value in distinct]
+    return {
+        step: np.array([step in tokens for tokens in ticked], dtype=bool)[codes]
+        if len(ticked)
+        else np.zeros(len(frame), bool)
+        for step in ids.STEP_IDS
+    }
 
 
-def _evaluate_step(frame: pd.DataFrame, step: Step, now: pd.Timestamp, content: Content):
+def _evaluate_step(
+    frame: pd.DataFrame, step: Step, now: pd.Timestamp, content: Content, marked: np.ndarray
+):
     """One step for every order: status, urgency and the facts its reason needs."""
     t = step.timing
     at = _event_time(frame, t.opens, now)
@@ -118,7 +129,6 @@ def _evaluate_step(frame: pd.DataFrame, step: Step, now: pd.Timestamp, content: 
     opens_at = at + pd.Timedelta(hours=t.opens_after_hours)
     deadline = at + pd.Timedelta(hours=t.overdue_after_hours)
 
-    marked = _done_steps(frame, step.id)
     done_by_event = (
         _event_happened(frame, t.done_when, now) & ~marked
         if t.done_when
@@ -182,16 +192,16 @@ def _evaluate_step(frame: pd.DataFrame, step: Step, now: pd.Timestamp, content: 
             "step": step.id,
             "status": status,
             "urgent": urgent,
-            "deadline": deadline.to_numpy(),
+            "deadline": deadline.array,
             "template": pd.array(np.where(template == "", None, template), dtype="string"),
             "buyer_lang": frame["buyer_lang"].to_numpy(),
             # facts for the reason, dropped after explaining
             "x_row": np.arange(len(frame)),
-            "x_at": at.to_numpy(),
-            "x_opens_at": opens_at.to_numpy(),
-            "x_closes_at": closes_at.to_numpy(),
+            "x_at": at.array,
+            "x_opens_at": opens_at.array,
+            "x_closes_at": closes_at.array,
             "x_window": window.to_numpy(),
-            "x_window_end": window_end.to_numpy(),
+            "x_window_end": window_end.array,
             "x_done_by_event": done_by_event,
             "x_missed_event": missed_event,
             "x_skip_dispute": skip_dispute,
@@ -201,72 +211,97 @@ def _evaluate_step(frame: pd.DataFrame, step: Step, now: pd.Timestamp, content: 
     )
 
 
-def _duration(delta: pd.Timedelta | Any, units: Mapping, lang: str) -> str:
-    if delta is None or pd.isna(delta):
-        return "?"
-    hours = max(int(delta / pd.Timedelta(hours=1)), 0)
-    if hours < 48:
-        return units["hours"](lang).format(n=hours)
-    return units["days"](lang).format(n=hours // 24)
+class _Words:
+    """Durations and moments worded once per distinct value (a big list repeats them a lot)."""
+
+    def __init__(self, units: Mapping, lang: str):
+        self.hours_text, self.days_text = units["hours"](lang), units["days"](lang)
+        self._cache: dict[int, str] = {}
+
+    def duration(self, hours: float) -> str:
+        if hours != hours:  # NaN: the time is unknown
+            return "?"
+        whole = max(int(hours), 0)
+        text = self._cache.get(whole)
+        if text is None:
+            text = (
+                self.hours_text.format(n=whole)
+                if whole < 48
+                else self.days_text.format(n=whole // 24)
+            )
+            self._cache[whole] = text
+        return text
 
 
-def _moment(stamp: Any) -> str:
-    return (
-        "?" if stamp is None or pd.isna(stamp) else pd.Timestamp(stamp).strftime("%Y-%m-%d %H:%M")
-    )
+def _moments(stamps: pd.Series) -> np.ndarray:
+    return stamps.dt.strftime("%Y-%m-%d %H:%M").fillna("?").to_numpy(dtype=object)
 
 
 def _explain(rows: pd.DataFrame, step: Step, now: pd.Timestamp, content: Content, lang: str):
     """Word each row's status as a reason a new hire understands."""
     text = content.checklist
-    r, units, t = text.reasons, text.units, step.timing
+    r, t = {k: v(lang) for k, v in text.reasons.items()}, step.timing
+    words = _Words(text.units, lang)
     event = text.events[t.opens](lang)
+    done_event = text.events[t.done_when](lang) if t.done_when else ""
+    closes_event = text.events[t.closes](lang) if t.closes else ""
+    wait = words.duration(t.opens_after_hours)
+    stock_words = {k: v(lang) for k, v in text.stock.items()}
+
+    at = pd.Series(rows["x_at"].array)
+    deadline = pd.Series(rows["deadline"].array)
+    window_end = pd.Series(rows["x_window_end"].array)
+    age = np.asarray((now - at) / pd.Timedelta(hours=1), dtype=float)
+    late = np.asarray((now - deadline) / pd.Timedelta(hours=1), dtype=float)
+    left = np.asarray((window_end - now) / pd.Timedelta(hours=1), dtype=float)
+    deadline_at = _moments(deadline)
+    opens_at = _moments(pd.Series(rows["x_opens_at"].array))
+    closes_at = _moments(pd.Series(rows["x_closes_at"].array))
+
     reasons = []
-    for row in rows.itertuples(index=False):
-        status, age = row.status, _duration(now - row.x_at, units, lang)
+    columns = zip(
+        rows["status"].to_numpy(), rows["urgent"].to_numpy(), rows["x_done_by_event"].to_numpy(),
+        rows["x_skip_dispute"].to_numpy(), rows["x_missed_event"].to_numpy(),
+        rows["x_stock"].to_numpy(dtype=object), rows["x_window"].to_numpy(),
+        rows["x_country"].to_numpy(dtype=object), age, late, left, deadline_at, opens_at,
+        closes_at, strict=True,
+    )  # fmt: skip
+    for (status, urgent, by_event, skip_dispute, missed_event, stock, window, country,
+         age_h, late_h, left_h, deadline_txt, opens_txt, closes_txt) in columns:  # fmt: skip
         if status == "done":
-            reason = (
-                r["done_by_event"](lang).format(event=text.events[t.done_when](lang))
-                if row.x_done_by_event
-                else r["done"](lang)
-            )
+            reason = r["done_by_event"].format(event=done_event) if by_event else r["done"]
         elif status == "not_applicable":
-            reason = r["dispute_open" if row.x_skip_dispute else "parcel_returned"](lang)
+            reason = r["dispute_open" if skip_dispute else "parcel_returned"]
         elif status == "missed":
             reason = (
-                r["missed_event"](lang).format(closes=text.events[t.closes](lang))
-                if row.x_missed_event
-                else r["missed_time"](lang).format(closed_at=_moment(row.x_closes_at))
+                r["missed_event"].format(closes=closes_event)
+                if missed_event
+                else r["missed_time"].format(closed_at=closes_txt)
             )
         elif status == "not_yet":
             reason = (
-                r["waits_for_event"](lang).format(event=event)
-                if pd.isna(row.x_at)
-                else r["opens_later"](lang).format(
-                    opens_at=_moment(row.x_opens_at),
-                    event=event,
-                    wait=_duration(pd.Timedelta(hours=t.opens_after_hours), units, lang),
-                )
+                r["waits_for_event"].format(event=event)
+                if age_h != age_h
+                else r["opens_later"].format(opens_at=opens_txt, event=event, wait=wait)
             )
         elif status == "overdue":
-            reason = r["overdue"](lang).format(
-                late=_duration(now - row.deadline, units, lang), event=event, age=age
+            reason = r["overdue"].format(
+                late=words.duration(late_h), event=event, age=words.duration(age_h)
             )
         else:
-            reason = r["due"](lang).format(event=event, age=age, overdue_at=_moment(row.deadline))
-        if row.urgent and t.urgent_when == "stock_problem":
-            stock = text.stock[row.x_stock](lang) if row.x_stock in text.stock else str(row.x_stock)
-            reason = r["stock_problem"](lang).format(stock=stock) + " · " + reason
-        elif row.urgent and t.urgent_when == "protection_window":
-            window = dict(window=int(row.x_window), country=row.x_country or "?")
-            if row.x_window_end <= now:
-                reason = r["window_ended"](lang).format(
-                    **window, late=_duration(now - row.x_window_end, units, lang)
-                )
-            else:
-                reason = r["window_closing"](lang).format(
-                    **window, left=_duration(row.x_window_end - now, units, lang)
-                )
+            reason = r["due"].format(
+                event=event, age=words.duration(age_h), overdue_at=deadline_txt
+            )
+        if urgent and t.urgent_when == "stock_problem":
+            label = stock_words.get(stock, str(stock))
+            reason = r["stock_problem"].format(stock=label) + " · " + reason
+        elif urgent and t.urgent_when == "protection_window":
+            about = dict(window=int(window), country=country if isinstance(country, str) else "?")
+            reason = (
+                r["window_ended"].format(**about, late=words.duration(-left_h))
+                if left_h <= 0
+                else r["window_closing"].format(**about, left=words.duration(left_h))
+            )
         reasons.append(reason)
     return reasons
 
@@ -280,9 +315,9 @@ def _table(
     frame = _as_orders(orders)
     now = as_of(today)
     keep = set(statuses) if statuses is not None else None
-    parts = []
+    parts, done = [], _done_matrix(frame)
     for number, step in enumerate(content.steps, start=1):
-        part = _evaluate_step(frame, step, now, content)
+        part = _evaluate_step(frame, step, now, content, done[step.id])
         if keep is not None:
             part = part[part["status"].isin(keep)]
         part = part.assign(
