@@ -38,12 +38,36 @@ _EXPORTS: dict[str, str] = {
     "sop_markdown": "playbook.guide",
     "step_markdown": "playbook.guide",
     "steps_frame": "playbook.guide",
+    "taxonomy_frame": "playbook.guide",
+    "options_frame": "playbook.guide",
+    # dispute triage
+    "assess": "playbook.triage",
+    "assess_many": "playbook.triage",
+    "Assessment": "playbook.triage",
+    "read_messages": "playbook.inbox",
+    "Money": "playbook.resolution",
+    "evaluate": "playbook.evaluate",
+    "load_cases": "playbook.evaluate",
+    "open_disputes": "playbook.checklist",
     # widgets (import ipywidgets only when asked for)
     "ChecklistWidget": "playbook.widgets",
     "language_switch": "playbook.widgets",
+    "TriageBox": "playbook.widgets",
 }
 
-_SUBMODULES = ("checklist", "content", "guide", "ids", "orders", "sample", "widgets")
+_SUBMODULES = (
+    "checklist",
+    "content",
+    "evaluate",
+    "guide",
+    "ids",
+    "inbox",
+    "orders",
+    "resolution",
+    "sample",
+    "triage",
+    "widgets",
+)
 
 __all__ = sorted(_EXPORTS)
 

@@ -331,6 +331,66 @@ def _table(
     return table
 
 
+DISPUTE_STEP = "dispute"
+
+
+def open_disputes(
+    orders: pd.DataFrame | Mapping[str, Any],
+    today: dt.date | dt.datetime | str | None = None,
+    *,
+    lang: str = "en",
+    content: Content | None = None,
+) -> pd.DataFrame:
+    """Open disputes with their response deadline (marketplace.yaml), latest answer first due.
+
+    Same columns as :func:`todo`, with ``step`` = ``"dispute"``; the reply is chosen by
+    triage, so ``template`` is empty.
+    """
+    content = content or load_content()
+    frame = _as_orders(orders)
+    now = as_of(today)
+    opened = frame["dispute_opened_at"]
+    outcome = frame["dispute_outcome"]
+    is_open = (opened <= now).to_numpy(dtype=bool, na_value=False) & (
+        outcome.isna() | (outcome == "open")
+    ).to_numpy(dtype=bool, na_value=True)
+    rows = frame[is_open]
+    deadline = rows["dispute_opened_at"] + pd.Timedelta(
+        days=content.marketplace.dispute.response_days
+    )
+    text, taxonomy = content.checklist, content.taxonomy
+    words = _Words(text.units, lang)
+    reasons = []
+    for reason_id, at, due in zip(rows["dispute_reason"], rows["dispute_opened_at"], deadline,
+                                  strict=True):  # fmt: skip
+        label = taxonomy.label("reasons", reason_id, lang) if isinstance(reason_id, str) else "?"
+        if due <= now:
+            late = (now - due) / pd.Timedelta(hours=1)
+            reasons.append(text.reasons["dispute_overdue"](lang).format(
+                late=words.duration(late), dispute=label))  # fmt: skip
+        else:
+            age = (now - at) / pd.Timedelta(hours=1)
+            reasons.append(text.reasons["dispute_due"](lang).format(
+                age=words.duration(age), dispute=label,
+                deadline=due.strftime("%Y-%m-%d %H:%M")))  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "order_id": rows["order_id"].to_numpy(),
+            "step": DISPUTE_STEP,
+            "title": text.dispute_title(lang),
+            "status": np.where((deadline <= now).to_numpy(dtype=bool), "overdue", "due"),
+            "urgent": True,
+            "deadline": deadline.array,
+            "reason": pd.array(reasons, dtype="string"),
+            "template": pd.array([None] * len(rows), dtype="string"),
+            "buyer_lang": rows["buyer_lang"].to_numpy(),
+        }
+    )
+    table = table.sort_values("deadline", kind="stable")
+    table["status"] = table["status"].astype("string")
+    return table[TABLE_COLUMNS].reset_index(drop=True)
+
+
 def step_table(
     orders: pd.DataFrame | Mapping[str, Any],
     today: dt.date | dt.datetime | str | None = None,
@@ -352,18 +412,24 @@ def todo(
     lang: str = "en",
     content: Content | None = None,
 ) -> pd.DataFrame:
-    """The day's to-do list: due and overdue steps, most urgent first.
+    """The day's to-do list: open disputes, then due and overdue steps, most urgent first.
 
-    Order of the list: overdue and urgent, overdue, due and urgent, due; within each, the
-    earliest deadline first.
+    Order of the list: open disputes (earliest response deadline first), then steps
+    overdue and urgent, overdue, due and urgent, due; within each, the earliest deadline
+    first.
     """
-    table = _table(orders, today, lang, content, TODO_STATUSES)
+    frame = _as_orders(orders)
+    disputes = open_disputes(frame, today, lang=lang, content=content)
+    table = _table(frame, today, lang, content, TODO_STATUSES)
     tier = np.where(table["status"] == "overdue", 0, 2) + np.where(table["urgent"], 0, 1)
     table = table.assign(x_tier=tier).sort_values(
         ["x_tier", "deadline", "x_row", "x_step_no"], kind="stable", na_position="last"
     )
     table["status"] = table["status"].astype("string")
-    return table[TABLE_COLUMNS].reset_index(drop=True)
+    steps = table[TABLE_COLUMNS]
+    if disputes.empty:
+        return steps.reset_index(drop=True)
+    return pd.concat([disputes, steps], ignore_index=True)
 
 
 @dataclass(frozen=True)

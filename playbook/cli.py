@@ -115,6 +115,69 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+CARRIED = ("id", "order_id")
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .inbox import read_messages
+    from .triage import assess, assess_many
+
+    if args.text is not None:
+        if args.file:
+            raise ValueError("give a FILE or --text, not both")
+        result = assess(args.text, lang=args.message_lang, staff_lang=args.lang)
+        if args.format == "text":
+            print(repr(result))
+        else:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return 0
+    if not args.file:
+        raise ValueError("give a FILE (CSV or JSON Lines, - for stdin) or --text")
+    frame = read_messages(sys.stdin.buffer if args.file == "-" else args.file)
+    results = assess_many(
+        frame, staff_lang=args.lang, progress=None if sys.stderr.isatty() else False
+    )
+    carried = frame[[c for c in CARRIED if c in frame.columns]]
+    out = pd.concat([carried, results], axis=1)
+    if args.format == "csv":
+        flat = out.copy()
+        for column in ("flags", "resolutions", "evidence", "notes"):
+            flat[column] = flat[column].map(";".join)
+        flat["signals"] = flat["signals"].map(lambda v: json.dumps(v, ensure_ascii=False))
+        flat.to_csv(sys.stdout, index=False)
+    else:
+        for record in out.to_dict(orient="records"):
+            clean = {k: (None if not isinstance(v, list | dict | str) and pd.isna(v) else v)
+                     for k, v in record.items()}  # fmt: skip
+            sys.stdout.write(json.dumps(clean, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, format_report, load_cases
+
+    report = evaluate(load_cases(args.cases))
+    if args.format == "json":
+        print(json.dumps(report.figures()))
+    else:
+        print(format_report(report, misses=args.misses))
+    figures = report.figures()
+    failed = [
+        f"{name} {figures[name]:.3f} < {minimum}"
+        for name, minimum in (
+            ("category_accuracy", args.min_category),
+            ("reason_macro_f1", args.min_reason_f1),
+            ("flag_micro_f1", args.min_flag_f1),
+        )
+        if minimum is not None and figures[name] < minimum
+    ]
+    for line in failed:
+        print(f"below threshold: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _add_common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="staff language")
     if formats:
@@ -141,6 +204,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every step of every order, not only to-dos")
     _add_common(p)
     p.set_defaults(run=cmd_due)
+
+    p = sub.add_parser(
+        "triage", help="classify buyer messages: category, reason, flags, what to do"
+    )
+    p.add_argument("file", nargs="?", help="CSV or JSON Lines with a `text` column, or - for stdin")
+    p.add_argument("--text", help="one message to assess instead of a file")
+    p.add_argument("--message-lang", help="the message's language if known (detected if not)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="staff language")
+    p.add_argument("--format", choices=("jsonl", "csv", "text"), default="jsonl",
+                   help="jsonl (default) or csv for files; text or jsonl for --text")  # fmt: skip
+    p.set_defaults(run=cmd_triage)
+
+    p = sub.add_parser("eval", help="measure triage on labelled cases (JSON Lines)")
+    p.add_argument("cases", help="labelled cases, JSON Lines in the contract's format")
+    p.add_argument("--min-category", type=float, help="fail below this category accuracy")
+    p.add_argument("--min-reason-f1", type=float, help="fail below this reason macro-F1")
+    p.add_argument("--min-flag-f1", type=float, help="fail below this flag micro-F1")
+    p.add_argument("--misses", type=int, default=0, help="show this many misses")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("sample", help="write seeded synthetic orders (for practice and demos)")
     p.add_argument("n", type=int, help="how many orders")

@@ -234,6 +234,8 @@ REASON_FIELDS: dict[str, frozenset[str]] = {
     "stock_problem": frozenset({"stock"}),
     "window_closing": frozenset({"window", "country", "left"}),
     "window_ended": frozenset({"window", "country", "late"}),
+    "dispute_due": frozenset({"age", "dispute", "deadline"}),
+    "dispute_overdue": frozenset({"late", "dispute"}),
 }
 
 
@@ -260,6 +262,7 @@ class ChecklistText(_Strict):
     events: dict[Event, Bilingual]
     statuses: dict[StepStatus, Bilingual]
     reasons: dict[str, Bilingual]
+    dispute_title: Bilingual
     stock: dict[Literal["out_of_stock", "colour_unavailable", "size_unavailable"], Bilingual]
     units: dict[Literal["hours", "days"], Bilingual]
 
@@ -309,37 +312,173 @@ class NotebookEntry(_Strict):
     learn: Bilingual
 
 
+# the words lesson tables use (guide.yaml → labels)
+GUIDE_LABELS: tuple[str, ...] = (
+    "step", "title", "opens", "overdue_after", "template", "internal", "actions", "record",
+    "why", "notebooks", "learn", "category", "reason", "option", "refund", "extra_cost", "net",
+)  # fmt: skip
+
+
 class Guide(_Strict):
     """The start page: welcome text, how to use the notebooks, the map of notebooks."""
 
     welcome: GuideSection
     how_to: GuideSection
     notebooks: list[NotebookEntry] = Field(min_length=1)
-    labels: dict[
-        Literal[
-            "step",
-            "title",
-            "opens",
-            "overdue_after",
-            "template",
-            "internal",
-            "actions",
-            "record",
-            "why",
-            "notebooks",
-            "learn",
-        ],
-        Bilingual,
-    ]
+    labels: dict[str, Bilingual]
 
     @field_validator("labels")
     @classmethod
     def _all_labels(cls, value: dict) -> dict:
-        wanted = cls.model_fields["labels"].annotation.__args__[0].__args__
-        missing = [k for k in wanted if k not in value]
-        if missing:
-            raise ValueError(f"missing labels {missing}")
+        missing = [k for k in GUIDE_LABELS if k not in value]
+        unknown = [k for k in value if k not in GUIDE_LABELS]
+        if missing or unknown:
+            raise ValueError(f"labels: missing {missing}, unknown {unknown}")
         return value
+
+
+PhraseEntry = str | dict[str, float]
+
+
+class SignalFile(_Strict):
+    """One language's buyer-message signals (content/signals/<lang>.yaml)."""
+
+    lang: str = Field(min_length=2, max_length=2)
+    detect: list[str] = Field(min_length=1)
+    detect_chars: str = ""
+    negations: list[str] = []
+    negation_window: int = Field(3, ge=0, le=10)
+    reasons: dict[str, list[PhraseEntry]]
+    flags: dict[str, list[PhraseEntry]]
+    context: dict[Literal["admits_receipt", "good_faith_check"], list[PhraseEntry]] = {}
+
+    @field_validator("detect", "negations", mode="before")
+    @classmethod
+    def _words_not_booleans(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for number, item in enumerate(value):
+                if isinstance(item, bool):
+                    raise ValueError(
+                        f"item {number}: YAML read this word as {str(item).lower()}; "
+                        'put it in quotes, e.g. "no"'
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _ids_and_patterns(self) -> SignalFile:
+        from .phrases import compile_phrase
+
+        for kind, groups, allowed in (
+            ("reasons", self.reasons, ids.REASON_IDS),
+            ("flags", self.flags, ids.FLAG_IDS),
+        ):
+            unknown = sorted(set(groups) - set(allowed))
+            if unknown:
+                raise ValueError(f"{kind}: unknown ids {unknown}; the contract's: {list(allowed)}")
+        for kind, groups in (("reasons", self.reasons), ("flags", self.flags),
+                             ("context", self.context)):  # fmt: skip
+            for label, entries in groups.items():
+                for number, entry in enumerate(entries):
+                    if isinstance(entry, dict) and len(entry) != 1:
+                        raise ValueError(
+                            f"{kind}.{label}[{number}]: write one phrase per entry, "
+                            f"as `phrase` or `{{phrase: weight}}`"
+                        )
+                    phrase = entry if isinstance(entry, str) else next(iter(entry))
+                    try:
+                        compile_phrase(phrase)
+                    except ValueError as exc:
+                        raise ValueError(f"{kind}.{label}[{number}] {phrase!r}: {exc}") from None
+        return self
+
+    def entries(self, kind: str) -> list[tuple[str, str, float]]:
+        """(label, phrase, weight) for every entry of ``reasons``, ``flags`` or ``context``."""
+        out = []
+        for label, items in getattr(self, kind).items():
+            for entry in items:
+                phrase, weight = (
+                    (entry, 1.0) if isinstance(entry, str) else next(iter(entry.items()))
+                )
+                out.append((label, phrase, float(weight)))
+        return out
+
+
+class MoneyRules(_Strict):
+    return_shipping_factor: float = Field(ge=0)
+    suggest_share: float = Field(gt=0, le=1)
+
+
+class ReasonPlan(_Strict):
+    resolutions: list[str] = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1)
+    why: Bilingual
+
+
+class FlagPlan(_Strict):
+    note: Bilingual
+
+
+CONTEXT_NOTES = (
+    "delivered_but_not_received", "delivered_contradicted", "no_cost", "no_profit",
+    "low_confidence", "empty",
+)  # fmt: skip
+
+
+class Scoring(_Strict):
+    """How signal weights become a decision (see playbook.triage)."""
+
+    flag_threshold: float = Field(gt=0)
+    override_strength: float = Field(gt=0)
+    fallback_reason: str
+    shouting_weight: float = Field(ge=0)
+    angry_emoji: str = ""
+    negatable: list[str] = []
+    max_chars: int = Field(gt=0)
+
+    @field_validator("fallback_reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if value not in ids.REASON_IDS:
+            raise ValueError(
+                f"{value!r} is not a reason id; the contract's: {list(ids.REASON_IDS)}"
+            )
+        return value
+
+
+class Resolutions(_Strict):
+    """What to recommend per dispute reason, the evidence to collect, and the money rules."""
+
+    scoring: Scoring
+    money: MoneyRules
+    templates: dict[str, str]
+    evidence: dict[str, Bilingual]
+    reasons: dict[str, ReasonPlan]
+    flags: dict[str, FlagPlan]
+    context: dict[str, Bilingual]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Resolutions:
+        problems = []
+        for kind, got, want in (
+            ("reasons", self.reasons, ids.REASON_IDS),
+            ("flags", self.flags, ids.FLAG_IDS),
+            ("templates", self.templates, ids.RESOLUTION_IDS),
+            ("context", self.context, CONTEXT_NOTES),
+        ):
+            missing = [k for k in want if k not in got]
+            extra = [k for k in got if k not in want]
+            if missing or extra:
+                problems.append(f"{kind}: missing {missing}, unknown {extra}")
+        for reason, plan in self.reasons.items():
+            bad = [r for r in plan.resolutions if r not in ids.RESOLUTION_IDS]
+            if bad:
+                problems.append(f"reasons.{reason}.resolutions: unknown ids {bad}")
+            unknown = [e for e in plan.evidence if e not in self.evidence]
+            if unknown:
+                problems.append(f"reasons.{reason}.evidence: not in `evidence` {unknown}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 # file name → model; one entry per file a content folder must hold
@@ -351,13 +490,20 @@ FILES: dict[str, type[BaseModel]] = {
     "orders.yaml": OrdersConfig,
     "checklist.yaml": ChecklistText,
     "guide.yaml": Guide,
+    "resolutions.yaml": Resolutions,
 }
+
+
+# one file per buyer language triage reads: signals/<lang>.yaml; a trainer may add more
+SIGNALS_DIR = "signals"
 
 
 class Content:
     """The validated playbook content of one folder."""
 
-    def __init__(self, directory: Path, parsed: dict[str, BaseModel]):
+    def __init__(
+        self, directory: Path, parsed: dict[str, BaseModel], signals: dict[str, SignalFile]
+    ):
         self.directory = directory
         self.steps: list[Step] = parsed["steps.yaml"].steps
         self.marketplace: Marketplace = parsed["marketplace.yaml"]
@@ -366,6 +512,8 @@ class Content:
         self.orders: OrdersConfig = parsed["orders.yaml"]
         self.checklist: ChecklistText = parsed["checklist.yaml"]
         self.guide: Guide = parsed["guide.yaml"]
+        self.signals: dict[str, SignalFile] = signals
+        self.resolutions: Resolutions = parsed["resolutions.yaml"]
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -480,6 +628,19 @@ def _load(directory: Path) -> Content:
         problems.extend(found)
         if value is not None:
             parsed[name] = value
+    signals: dict[str, SignalFile] = {}
+    signal_dir = directory / SIGNALS_DIR
+    paths = sorted(signal_dir.glob("*.yaml"))
+    if not any(p.stem == "en" for p in paths):
+        problems.append(f"{SIGNALS_DIR}/en.yaml: file is missing (English is the fallback)")
+    for path in paths:
+        lang = path.stem
+        value, found = validate_file(path, SignalFile)
+        problems.extend(f"{SIGNALS_DIR}/{p}" for p in found)
+        if value is not None:
+            if value.lang != lang:
+                problems.append(f"{SIGNALS_DIR}/{path.name} → lang: says {value.lang!r}")
+            signals[lang] = value
     if problems:
         raise ContentError(problems)
-    return Content(directory, parsed)
+    return Content(directory, parsed, signals)

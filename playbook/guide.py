@@ -74,3 +74,37 @@ def sop_markdown(lang: str = "en", content: Content | None = None) -> str:
     """All seven lesson cards, in order."""
     content = content or load_content()
     return "\n\n".join(step_markdown(s.id, lang, content) for s in content.steps)
+
+
+def taxonomy_frame(lang: str = "en", content: Content | None = None) -> pd.DataFrame:
+    """The dispute sources and their reasons, with the ids staff will see in tools."""
+    content = content or load_content()
+    tax, label = content.taxonomy, content.guide.labels
+    rows = [
+        {
+            label["category"](lang): tax.label("categories", reason.category, lang),
+            label["reason"](lang): reason.label(lang),
+            "id": f"{reason.category}/{reason.id}",
+        }
+        for reason in tax.reasons
+    ]
+    return pd.DataFrame(rows)
+
+
+def options_frame(assessment, content: Content | None = None) -> pd.DataFrame:
+    """An assessment's ranked options with their money, for a lesson table."""
+    content = content or load_content()
+    label, lang = content.guide.labels, assessment.staff_lang
+    return pd.DataFrame(
+        [
+            {
+                label["option"](lang): option.label,
+                label["refund"](lang): option.refund,
+                label["extra_cost"](lang): option.extra_cost,
+                label["net"](lang): option.net,
+                label["template"](lang): option.template,
+            }
+            for option in assessment.options
+        ],
+        index=pd.RangeIndex(1, len(assessment.options) + 1, name="#"),
+    )

@@ -197,10 +197,10 @@ def _from_bytes(
         raise _fail(name, "the file is empty")
     if excel or data.startswith(b"PK\x03\x04"):
         return _from_excel(data, name, sheet_name)
-    return _from_text(_decode(data, name), name, sep)
+    return _from_text(decode_text(data, name), name, sep)
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode_text(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM), then GB18030 (a superset of GBK) as Chinese tools write."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         try:

@@ -116,3 +116,50 @@ def language_switch(render: Callable[[str], str], lang: str = "en") -> w.VBox:
     buttons.observe(lambda change: show(change["new"]), names="value")
     show(lang)
     return w.VBox([buttons, out])
+
+
+class TriageBox(w.VBox):
+    """Paste a buyer message, pick an order, press Assess: the assessment card appears.
+
+    The decision is :func:`playbook.triage.assess`; this only gathers input and shows it.
+    """
+
+    def __init__(
+        self,
+        orders: Any = None,
+        *,
+        text: str = "",
+        lang: str = "en",
+        content: Content | None = None,
+    ):
+        from .triage import assess
+
+        self._assess = assess
+        self.content = content or load_content()
+        self.lang = lang
+        self.orders = (
+            {}
+            if orders is None
+            else {str(row["order_id"]): row for row in orders.to_dict(orient="records")}
+        )
+        no_order = "—" if lang == "en" else "（无订单）"
+        self.message = w.Textarea(value=text, placeholder="buyer message…",
+                                  layout=w.Layout(width="100%", height="80px"))  # fmt: skip
+        self.order = w.Dropdown(options=[(no_order, "")] + [(k, k) for k in self.orders],
+                                value="", description="order")  # fmt: skip
+        self.button = w.Button(description="Assess" if lang == "en" else "分析",
+                               button_style="primary")  # fmt: skip
+        self.result = w.HTML()
+        self.button.on_click(lambda _: self.update())
+        super().__init__([self.message, w.HBox([self.order, self.button]), self.result])
+        if text:
+            self.update()
+
+    def update(self):
+        """Assess the current message (and order) and show the card; returns the assessment."""
+        order = self.orders.get(self.order.value) if self.order.value else None
+        assessment = self._assess(
+            self.message.value, order, staff_lang=self.lang, content=self.content
+        )
+        self.result.value = assessment._repr_html_()
+        return assessment

@@ -370,3 +370,42 @@ def test_status_badge_escapes_text():
     state = StepState("offer_more", "t", "due", False, "<script>x</script>", None, None)
     badge = status_badge(state, load_content(), "en")
     assert "<script>" not in badge and "&lt;script&gt;" in badge
+
+
+def test_open_disputes_come_first_with_their_response_deadline(mixed_orders):
+    disputed = order(
+        "X1", paid_at="2026-10-01T00:00:00Z", shipped_at="2026-10-03T00:00:00Z",
+        dispute_opened_at="2026-11-27T09:00:00Z", dispute_reason="not_received",
+        dispute_outcome="open",
+    )  # fmt: skip
+    late = order(
+        "X2", paid_at="2026-10-01T00:00:00Z", shipped_at="2026-10-03T00:00:00Z",
+        dispute_opened_at="2026-11-20T09:00:00Z", dispute_reason="defective",
+    )  # fmt: skip
+    settled = order(
+        "X3", paid_at="2026-10-01T00:00:00Z", shipped_at="2026-10-03T00:00:00Z",
+        dispute_opened_at="2026-11-28T09:00:00Z", dispute_reason="defective",
+        dispute_outcome="settled",
+    )  # fmt: skip
+    frame = pd.concat([mixed_orders, pd.DataFrame([disputed, late, settled])], ignore_index=True)
+    table = todo(frame, TODAY)
+    top = table.head(2)
+    assert list(top["step"]) == ["dispute", "dispute"]
+    assert list(top["order_id"]) == ["X2", "X1"]  # earliest deadline first
+    assert list(top["status"]) == ["overdue", "due"]
+    assert top.iloc[1]["deadline"] == pd.Timestamp("2026-12-02T09:00:00Z")  # 5 days (data)
+    assert "Not received" in top.iloc[1]["reason"]
+    assert "X3" not in set(table.loc[table["step"] == "dispute", "order_id"])
+    assert (table["step"] != "dispute").iloc[2:].all()
+
+
+def test_triage_box_assesses_what_is_typed():
+    pytest.importorskip("ipywidgets")
+    from playbook.widgets import TriageBox
+
+    box = TriageBox(pd.DataFrame([order("T1", cost=10.0, shipping_cost=3.0)]))
+    box.message.value = "It does not work at all"
+    box.order.value = "T1"
+    box.button.click()
+    assert "defective" in box.result.value
+    assert "12.00" in box.result.value  # the order's profit: 25 − 10 − 3
