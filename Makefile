@@ -7,7 +7,7 @@ LAB_ARGS  ?=
 NOTEBOOKS := $(wildcard notebooks/*.ipynb exercises/*.ipynb)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: setup lab test lint unit notebooks-run nbval format bench notebooks clean
+.PHONY: setup lab test lint unit nbval format bench eval notebooks clean
 
 setup: $(STAMP)
 
@@ -62,6 +62,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# triage quality: the dev set it was tuned on, then the held-out set against the targets
+eval: $(STAMP)
+	$(BIN)/playbook eval tests/data/triage/dev.jsonl
+	$(BIN)/playbook eval tests/data/triage/heldout.jsonl \
+	  --min-category 0.92 --min-reason-f1 0.85 --min-flag-f1 0.85
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -347,12 +347,15 @@ class SignalFile(_Strict):
     detect: list[str] = Field(min_length=1)
     detect_chars: str = ""
     negations: list[str] = []
+    # words that turn a following negation into a condition ("if not", "si no", "если не"):
+    # "refund half, if not I leave 1 star" still threatens
+    conditionals: list[str] = []
     negation_window: int = Field(3, ge=0, le=10)
     reasons: dict[str, list[PhraseEntry]]
     flags: dict[str, list[PhraseEntry]]
     context: dict[Literal["admits_receipt", "good_faith_check"], list[PhraseEntry]] = {}
 
-    @field_validator("detect", "negations", mode="before")
+    @field_validator("detect", "negations", "conditionals", mode="before")
     @classmethod
     def _words_not_booleans(cls, value: Any) -> Any:
         if isinstance(value, list):
@@ -514,6 +517,14 @@ class Content:
         self.guide: Guide = parsed["guide.yaml"]
         self.signals: dict[str, SignalFile] = signals
         self.resolutions: Resolutions = parsed["resolutions.yaml"]
+        self._labels: dict[tuple[str, str], dict[str, str]] = {}
+
+    def labels(self, kind: str, lang: str) -> dict[str, str]:
+        """id → label of a taxonomy kind in one staff language (worded once, for hot paths)."""
+        key = (kind, lang)
+        if key not in self._labels:
+            self._labels[key] = {e.id: e.label(lang) for e in getattr(self.taxonomy, kind)}
+        return self._labels[key]
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

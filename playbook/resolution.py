@@ -92,7 +92,7 @@ def price_options(
 ) -> list[Option]:
     """Attach the money to each resolution id, keeping their order."""
     content = content or load_content()
-    plan, labels = content.resolutions, content.taxonomy
+    plan, labels = content.resolutions, content.labels("resolutions", lang)
     rules = plan.money
     profit = money.profit
     shipping = money.shipping_cost or 0.0
@@ -122,7 +122,7 @@ def price_options(
         options.append(
             Option(
                 resolution=resolution,
-                label=labels.label("resolutions", resolution, lang),
+                label=labels[resolution],
                 template=plan.templates[resolution],
                 refund=refund,
                 extra_cost=extra,

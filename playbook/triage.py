@@ -19,12 +19,19 @@ import pandas as pd
 
 from . import ids
 from .content import Content, SignalFile, load_content
-from .phrases import anchor, compile_phrase, is_cjk, normalise
+from .phrases import anchor, compile_phrase, is_cjk, normalise, trie_pattern
 from .resolution import Money, Option, price_options
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _WORD = re.compile(r"[\w']+")
 _CLAUSE_END = re.compile(r"[.,;:!?。，；！？\n]")
+_WORD_ONLY = re.compile(r"\w+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+_UPPER = re.compile(r"[A-ZÀ-ÞА-ЯЁ]")
+_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿА-Яа-яЁё]")
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,26 @@ class _Phrase:
     weight: float
     anchor: str
     regex: re.Pattern
+    source: str
+
+    @classmethod
+    def of(
+        cls, kind: str, label: str, lang: str, weight: float, phrase: str, common: frozenset[str]
+    ) -> _Phrase:
+        regex = re.compile(compile_phrase(phrase))
+        return cls(kind, label, lang, weight, anchor(phrase, common), regex, phrase)
+
+
+def _starts_word(literal: str, phrases: list[_Phrase]) -> bool:
+    """Whether every phrase with this anchor has it at the start of a word of letters."""
+    if not _WORD_ONLY.fullmatch(literal) or any(is_cjk(c) for c in literal):
+        return False
+    for phrase in phrases:
+        source = normalise(phrase.source)
+        index = source.find(literal)
+        if index < 0 or (index > 0 and (source[index - 1].isalnum() or source[index - 1] in "*_")):
+            return False
+    return True
 
 
 class _Matcher:
@@ -136,17 +163,59 @@ class _Matcher:
         self.negations = {
             lang: frozenset(normalise(n) for n in f.negations) for lang, f in signals.items()
         }
-        self.detect_words = {
-            lang: frozenset(normalise(w) for w in f.detect) for lang, f in signals.items()
+        self.conditionals = {
+            lang: frozenset(normalise(c) for c in f.conditionals) for lang, f in signals.items()
         }
+        # languages told apart by their words (Chinese and Russian by their script)
+        self.latin_langs = [lang for lang in signals if lang not in ("zh", "ru")]
+        self.word_langs: dict[str, tuple[str, ...]] = {}
+        for lang in self.latin_langs:
+            for word in {normalise(w) for w in signals[lang].detect}:
+                self.word_langs[word] = (*self.word_langs.get(word, ()), lang)
+        # function words and negations of every language: poor anchors, they are everywhere
+        common = frozenset(
+            normalise(w) for f in signals.values() for w in [*f.detect, *f.negations]
+        )
         self.phrases = [
-            _Phrase(kind, label, lang, weight, anchor(phrase), re.compile(compile_phrase(phrase)))
+            _Phrase.of(kind, label, lang, weight, phrase, common)
             for lang, file in self.files.items()
             for kind in ("reasons", "flags", "context")
             for label, phrase, weight in file.entries(kind)
         ]
-        self.always = [p for p in self.phrases if not p.anchor]
-        self.anchored = [p for p in self.phrases if p.anchor]
+        self.by_anchor: dict[str, list[_Phrase]] = {}
+        for phrase in self.phrases:
+            self.by_anchor.setdefault(phrase.anchor, []).append(phrase)
+        self.always = self.by_anchor.pop("", [])
+        # Most anchors begin a word: look them up as prefixes of the message's words (a few
+        # dict look-ups a word). The rest (Chinese, mid-word, with punctuation) are searched.
+        self.word_anchors = {a for a in self.by_anchor if _starts_word(a, self.by_anchor[a])}
+        searched = [a for a in self.by_anchor if a not in self.word_anchors]
+        self.searched = [a for a in searched if not any(map(is_cjk, a))]
+        self.searched_cjk = [a for a in searched if any(map(is_cjk, a))]
+        # one scan finds the longest word anchor at each word start; the shorter anchors
+        # that start there are its prefixes
+        words = sorted(self.word_anchors)
+        self.word_regex = re.compile(rf"(?<!\w)({trie_pattern(words)})") if words else None
+        self.prefixes = {
+            a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in self.word_anchors] for a in words
+        }
+        self._notes: dict[str, dict[str, str]] = {}
+        self._unpriced: dict[tuple[tuple[str, ...], str], list[Option]] = {}
+
+    def unpriced(self, resolutions: tuple[str, ...], lang: str, content: Content) -> list[Option]:
+        """Options without money (no order, or its cost unknown), cached per ranking."""
+        key = (resolutions, lang)
+        if key not in self._unpriced:
+            self._unpriced[key] = price_options(
+                list(resolutions), Money.of(None), lang=lang, content=content
+            )
+        return self._unpriced[key]
+
+    def notes(self, plan: Any, lang: str) -> dict[str, str]:
+        """The context notes of resolutions.yaml in one staff language (worded once)."""
+        if lang not in self._notes:
+            self._notes[lang] = {key: text(lang) for key, text in plan.context.items()}
+        return self._notes[lang]
 
     def negated(self, text: str, start: int, lang: str) -> bool:
         """Whether a negation word of ``lang`` stands just before ``start`` in its clause."""
@@ -161,53 +230,70 @@ class _Matcher:
         if lang == "zh" or (before and is_cjk(before[-1])):
             tail = before[-window:]
             return any(n in tail for n in negations)
-        return any(word in negations for word in _WORD.findall(before)[-window:])
+        words = _WORD.findall(before)
+        conditionals = self.conditionals.get(lang, frozenset())
+        start = max(len(words) - window, 0)
+        return any(
+            word in negations and not (i > 0 and words[i - 1] in conditionals)
+            for i, word in enumerate(words[start:], start=start)
+        )
 
     def find(self, text: str) -> list[tuple[str, Hit]]:
         """(kind, hit) for every phrase in ``text``; overlapping hits of one label count once."""
         found: dict[str, list[tuple[int, int, _Phrase]]] = {}
-        for phrase in [*self.always, *(p for p in self.anchored if p.anchor in text)]:
-            for match in phrase.regex.finditer(text):
-                if (
-                    phrase.weight > 0
-                    and phrase.label in self.negatable
-                    and self.negated(text, match.start(), phrase.lang)
-                ):
-                    continue
-                found.setdefault(phrase.label, []).append((match.start(), match.end(), phrase))
+        present = {a for a in self.searched if a in text}
+        if self.searched_cjk and _CJK.search(text):
+            present.update(a for a in self.searched_cjk if a in text)
+        if self.word_regex is not None:
+            for longest in set(self.word_regex.findall(text)):
+                present.update(self.prefixes[longest])
+        spans = [
+            (m.start(), m.end(), phrase)
+            for phrase in [*self.always, *(p for a in present for p in self.by_anchor[a])]
+            for m in phrase.regex.finditer(text)
+        ]
+        for start, stop, phrase in spans:
+            if (
+                phrase.weight > 0
+                and phrase.label in self.negatable
+                and self.negated(text, start, phrase.lang)
+            ):
+                continue
+            found.setdefault(phrase.label, []).append((start, stop, phrase))
         hits = []
-        for spans in found.values():
-            spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-            end = -1
-            for start, stop, phrase in spans:
-                if start >= end:
+        for label_spans in found.values():
+            # overlapping phrases of one label count once: the strongest (then longest) wins;
+            # a negative phrase is counter-evidence and always counts ("100%" is no discount)
+            label_spans.sort(key=lambda s: (-s[2].weight, s[0] - s[1], s[0]))
+            taken: list[tuple[int, int]] = []
+            for start, stop, phrase in label_spans:
+                if phrase.weight < 0 or all(stop <= a or start >= b for a, b in taken):
+                    taken.append((start, stop))
                     hits.append((phrase.kind, Hit(phrase.label, text[start:stop], phrase.lang,
                                                   phrase.weight)))  # fmt: skip
-                    end = stop
         return hits
 
-    def detect(self, text: str) -> str | None:
-        """The message's main language, or None when nothing tells."""
-        cjk = cyrillic = latin = 0
-        for char in text:
-            if is_cjk(char):
-                cjk += 1
-            elif "\u0400" <= char <= "\u04ff":
-                cyrillic += 1
-            elif char.isascii() and char.isalpha():
-                latin += 1
-        if cjk and "zh" in self.files and cjk * 3 >= latin / 4:
-            return "zh"
-        if cyrillic > latin and "ru" in self.files:
-            return "ru"
-        words = _WORD.findall(text)
-        scores: dict[str, float] = {}
-        for lang, vocabulary in self.detect_words.items():
-            if lang in ("zh", "ru"):
-                continue
-            score = sum(1 for w in words if w in vocabulary)
-            score += 2 * sum(text.count(c) for c in self.files[lang].detect_chars)
-            scores[lang] = score
+    def detect(self, text: str, raw: str) -> str | None:
+        """The message's main language, or None when nothing tells.
+
+        ``text`` is the normalised message (for words), ``raw`` the message as written (its
+        accented letters, e.g. ñ or ß, are clues that normalising removes).
+        """
+        if not text.isascii():
+            cjk, cyrillic = len(_CJK.findall(text)), len(_CYRILLIC.findall(text))
+            latin = len(_LATIN.findall(text)) if cjk or cyrillic else 0
+            if cjk and "zh" in self.files and cjk * 3 >= latin / 4:
+                return "zh"
+            if cyrillic > latin and "ru" in self.files:
+                return "ru"
+        scores = dict.fromkeys(self.latin_langs, 0.0)
+        for word in _WORD.findall(text):
+            for lang in self.word_langs.get(word, ()):
+                scores[lang] += 1
+        if not raw.isascii():
+            lowered = raw.casefold()
+            for lang in self.latin_langs:
+                scores[lang] += 2 * sum(lowered.count(c) for c in self.files[lang].detect_chars)
         if not scores or max(scores.values()) == 0:
             return None
         return max(scores, key=lambda lang: (scores[lang], lang == "en"))
@@ -240,15 +326,16 @@ def _clean(text: Any, limit: int) -> tuple[str, list[str]]:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    text = "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
+    text = _CONTROL.sub(" ", text)
     return text, notes
 
 
 def _shouting(text: str) -> bool:
-    letters = [c for c in text if c.isalpha() and not is_cjk(c)]
-    if len(letters) < 12:
+    """Mostly capital letters (Latin or Cyrillic), over enough letters to mean it."""
+    if text == text.lower():
         return False
-    return sum(c.isupper() for c in letters) / len(letters) > 0.6
+    letters = len(_LETTER.findall(text))
+    return letters >= 12 and len(_UPPER.findall(text)) / letters > 0.6
 
 
 def _get(order: Mapping[str, Any] | None, key: str) -> Any:
@@ -299,12 +386,12 @@ def assess(
         order = order.to_dict()
     plan = content.resolutions
     scoring = plan.scoring
-    note_text = {k: v(staff_lang) for k, v in plan.context.items()}
     matcher = _matcher(content)
+    note_text = matcher.notes(plan, staff_lang)
 
     cleaned, notes = _clean(text, scoring.max_chars)
     norm = normalise(cleaned)
-    message_lang = lang if lang in content.signals else (matcher.detect(norm) or "en")
+    message_lang = lang if lang in content.signals else (matcher.detect(norm, cleaned) or "en")
 
     found = matcher.find(norm)
     hits = [hit for kind, hit in found if kind != "context"]
@@ -381,7 +468,10 @@ def assess(
     if tracking == "delivered" and reason in ("not_received", "bad_faith"):
         evidence = ["proof_of_delivery", *[e for e in evidence if e != "proof_of_delivery"]]
 
-    options = price_options(resolutions, money or Money.of(None), lang=staff_lang, content=content)
+    if money is not None and money.known:
+        options = price_options(resolutions, money, lang=staff_lang, content=content)
+    else:  # no money to compute: the same options every time, worded once
+        options = matcher.unpriced(tuple(resolutions), staff_lang, content)
     return Assessment(
         category=ids.REASON_CATEGORY[reason],
         reason=reason,

@@ -158,3 +158,46 @@ def test_cli_validate_ok_and_broken(content_copy: Path):
     broken = run_cli("validate", str(content_copy))
     assert broken.returncode == 1
     assert "steps[4] (in_transit_notice) → timing.opens" in broken.stderr
+
+
+def test_signal_files_cover_the_buyers_languages():
+    signals = load_content().signals
+    assert set(signals) >= {"en", "es", "ru", "pt", "fr", "de", "zh"}
+    for lang, file in signals.items():
+        assert file.lang == lang
+        assert set(file.reasons) == set(ids.REASON_IDS), lang
+        assert set(file.flags) == set(ids.FLAG_IDS), lang
+
+
+def test_bad_signal_phrase_is_named(content_copy: Path):
+    edit_yaml(
+        content_copy / "signals" / "en.yaml", lambda d: d["reasons"]["defective"].append("broken (")
+    )
+    (problem,) = problems_of(content_copy)
+    assert problem.startswith("signals/en.yaml")
+    assert "reasons.defective" in problem and "broken (" in problem
+
+
+def test_unquoted_no_in_yaml_gets_a_helpful_error(content_copy: Path):
+    path = content_copy / "signals" / "en.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        'negations: [not, "no",', "negations: [not, no,"
+    )
+    path.write_text(text, encoding="utf-8")
+    (problem,) = problems_of(content_copy)
+    assert "negations" in problem and "quotes" in problem
+
+
+def test_unknown_reason_in_signals_is_refused(content_copy: Path):
+    edit_yaml(content_copy / "signals" / "en.yaml", lambda d: d["reasons"].update(lost=["gone"]))
+    (problem,) = problems_of(content_copy)
+    assert "unknown ids ['lost']" in problem
+
+
+def test_resolution_plan_with_unknown_evidence_is_refused(content_copy: Path):
+    def change(data):
+        data["reasons"]["defective"]["evidence"].append("selfie")
+
+    edit_yaml(content_copy / "resolutions.yaml", change)
+    (problem,) = problems_of(content_copy)
+    assert "resolutions.yaml" in problem and "selfie" in problem

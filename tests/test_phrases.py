@@ -1,0 +1,67 @@
+"""The phrase syntax trainers write in signal files, and the anchors that keep it fast."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from playbook.content import load_content
+from playbook.phrases import anchor, compile_phrase, normalise
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "hit"),
+    [
+        ("doesn't work", "it doesnt work", True),
+        ("doesn't work", "it doesn’t   work", True),
+        ("refund*", "they refunded me", True),
+        ("keep .. refund", "keep it and give me a refund", True),
+        ("keep .. refund", "keep it and then maybe later you could give a refund", False),
+        ("box", "inbox", False),
+        ("colou?r", "the color", True),
+        ("não recebi", "NAO RECEBI o pedido", True),
+        ("не работает", "НЕ РАБОТАЕТ", True),
+        ("没收到", "我还没收到货", True),
+        ("(1|one) star", "one star", True),
+    ],
+)
+def test_phrase_matches(phrase, text, hit):
+    assert bool(re.search(compile_phrase(phrase), normalise(text))) is hit
+
+
+def test_bad_phrase_is_a_clear_error():
+    with pytest.raises(ValueError, match="not a valid phrase"):
+        compile_phrase("broken (")
+    with pytest.raises(ValueError, match="empty"):
+        compile_phrase("   ")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [("keep (it|the item) and .. refund", "refund"), ("colou?r is different", "different"),
+     ("(\\d+|ten) ?(%|percent)", ""), ("没收到", "没收到"), ("doesn't work", "doesn")],
+)  # fmt: skip
+def test_anchor_is_a_literal_every_match_contains(phrase, expected):
+    assert anchor(phrase) == expected
+
+
+def test_every_content_phrase_anchor_is_in_its_own_matches():
+    """An anchor missing from a real match would silently disable that phrase."""
+    for file in load_content().signals.values():
+        for kind in ("reasons", "flags", "context"):
+            for _, phrase, _ in file.entries(kind):
+                literal = anchor(phrase)
+                sample = normalise(phrase).replace("..", " ").replace("*", "")
+                sample = re.sub(r"[()|?\\]", " ", sample)
+                match = re.search(compile_phrase(phrase), sample)
+                if match and literal:
+                    assert literal in match.group(0), (file.lang, phrase)
+
+
+@given(st.text())
+def test_normalise_is_idempotent(text):
+    once = normalise(text)
+    assert normalise(once) == once
