@@ -63,9 +63,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# triage quality: the dev set it was tuned on, then the held-out set against the targets
+# triage quality: the two sets it was tuned on, then the held-out set against the targets
 eval: $(STAMP)
 	$(BIN)/playbook eval tests/data/triage/dev.jsonl
+	$(BIN)/playbook eval tests/data/triage/dev2.jsonl
 	$(BIN)/playbook eval tests/data/triage/heldout.jsonl \
 	  --min-category 0.92 --min-reason-f1 0.85 --min-flag-f1 0.85
 

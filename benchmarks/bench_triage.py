@@ -24,7 +24,7 @@ def run(n: int = 20_000) -> dict[str, str]:
     assess_many(frame, progress=False)
     elapsed = time.perf_counter() - start
     figures[f"triage.assess_many({n:,} messages, one core)"] = f"{n / elapsed:,.0f} messages/s"
-    for name in ("dev.jsonl", "heldout.jsonl"):
+    for name in ("dev.jsonl", "dev2.jsonl", "heldout.jsonl"):
         if (DATA / name).exists():
             f = evaluate(load_cases(DATA / name)).figures()
             figures[f"triage quality on {name} ({f['cases']} cases)"] = (

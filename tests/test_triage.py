@@ -226,3 +226,32 @@ def test_cli_triage_one_text():
     run = run_cli("triage", "--text", "I ordered the wrong size by mistake")
     assert run.returncode == 0
     assert json.loads(run.stdout)["reason"] == "changed_mind"
+
+
+def test_if_not_is_a_condition_not_a_negation():
+    assert "review_threat" in assess("Refund half, if not I leave 1 star").flags
+    assert "review_threat" not in assess("I will not leave a bad review").flags
+
+
+def test_counter_evidence_phrase_cancels_an_overlapping_signal():
+    a = assess("The listing says 100% cotton but the label says polyester")
+    assert "partial_refund_ask" not in a.flags
+    assert "partial_refund_ask" in assess("Give me back 30% and I keep it").flags
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("¿Dónde está mi pedido? No ha llegado", "es"), ("Где моя посылка, не пришла", "ru"),
+     ("Meu pedido não chegou ainda", "pt"), ("Je n'ai pas reçu ma commande", "fr"),
+     ("Meine Bestellung ist nicht angekommen", "de"), ("我的包裹还没收到", "zh"),
+     ("My parcel has not arrived", "en")],
+)  # fmt: skip
+def test_language_is_detected_and_every_language_reads_not_received(text, lang):
+    a = assess(text)
+    assert a.lang == lang
+    assert a.reason == "not_received"
+
+
+def test_mixed_language_message():
+    a = assess("Hola, my order no llegó todavía, tracking no se actualiza")
+    assert a.reason == "not_received"
