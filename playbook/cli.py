@@ -178,6 +178,45 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+HEALTH_TABLE = ["orders", "odr", "dispute_rate", "seller_loss_rate", "positive_feedback_rate",
+                "avg_days_to_deliver"]  # fmt: skip
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from . import health
+    from .orders import read_orders
+
+    orders = read_orders(sys.stdin.buffer if args.orders == "-" else args.orders)
+    _warn_issues(orders)
+    by = [key.strip() for key in args.by.split(",") if key.strip()] if args.by else None
+    frame = health.summary(orders, today=args.today, window=args.window, by=by)
+    if args.format == "json":
+        rows = health.records(frame, window=True)
+        print(json.dumps(rows if by else rows[0], ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif by:
+        table = health.labelled(frame[[*by, *HEALTH_TABLE]], args.lang, percent=True)
+        _print_frame(table, "table")
+    else:
+        start, end = frame.attrs["window_start"], frame.attrs["today"]
+        since = start.strftime("%Y-%m-%d %H:%M") if start is not None else "…"
+        print(f"orders paid {since} → {end.strftime('%Y-%m-%d %H:%M')} UTC")
+        _print_frame(health.scorecard(frame, args.lang), "table")
+    if args.plot:
+        common = dict(today=args.today, window=args.window, lang=args.lang)
+        key = by[0] if by else None
+        if key in ("country", "buyer_country", "dispute_reason", "reason"):
+            figure = health.plot_disputes(orders, key, **common)
+        elif key == "carrier":
+            figure = health.plot_delivery_times(orders, **common)
+        else:
+            figure = health.plot_trend(orders, "odr", **common)
+        figure.savefig(args.plot, dpi=120)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
 def _add_common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="staff language")
     if formats:
@@ -224,6 +263,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", type=int, default=0, help="show this many misses")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("health", help="store health: ODR, disputes, feedback, delivery times")
+    p.add_argument("orders", help="orders file (.csv or .xlsx), or - for CSV on stdin")
+    p.add_argument("--window", help="days before --today, e.g. 60d, 8w or all (default 60d)")
+    p.add_argument("--today", help="YYYY-MM-DD (as of the end of that day, UTC); default now")
+    p.add_argument("--by", help="group by country, carrier, dispute_reason (comma-separated)")
+    p.add_argument("--plot", metavar="PNG", help="also save a chart: the ODR trend, or by --by")
+    _add_common(p)
+    p.set_defaults(run=cmd_health)
 
     p = sub.add_parser("sample", help="write seeded synthetic orders (for practice and demos)")
     p.add_argument("n", type=int, help="how many orders")

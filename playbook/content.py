@@ -484,6 +484,119 @@ class Resolutions(_Strict):
         return self
 
 
+# --- store health (health.yaml): targets, metric labels and meanings
+
+HEALTH_METRICS: tuple[str, ...] = (
+    "orders", "defects", "odr", "negative_feedback", "disputes", "chargebacks",
+    "dispute_rate", "open_disputes", "closed_disputes", "disputes_lost", "seller_loss_rate",
+    "rated_orders", "positive_feedback", "positive_feedback_rate", "delivered_orders",
+    "avg_days_to_deliver",
+)  # fmt: skip
+HEALTH_RATES: tuple[str, ...] = (
+    "odr",
+    "dispute_rate",
+    "seller_loss_rate",
+    "positive_feedback_rate",
+)
+HEALTH_WORDS: tuple[str, ...] = (
+    "metric", "value", "target", "status", "on_target", "off_target", "no_data", "no_orders",
+    "means", "source", "period", "recent", "days_to_deliver", "carrier", "country",
+    "dispute_reason", "lost", "none", "notice", "eligible", "with_notice", "without_notice",
+    "dispute_rate_with", "dispute_rate_without", "share", "extra_notices", "disputes_avoided",
+    "notices_to_target", "not_enough", "projected_odr",
+)  # fmt: skip
+# text key → the placeholders playbook.health fills for it
+HEALTH_TEXTS: dict[str, frozenset[str]] = {
+    "no_orders": frozenset(),
+    "on_target": frozenset({"odr", "target", "room"}),
+    "off_target": frozenset({"odr", "target", "remove", "defects"}),
+    "notice": frozenset(
+        {"step", "share", "eligible", "rate_with", "rate_without", "goal", "extra", "avoided"}
+    ),
+    "notice_no_gap": frozenset({"step"}),
+    "notices_needed": frozenset({"needed"}),
+    "notices_not_enough": frozenset(),
+    "projected": frozenset({"projected", "verdict"}),
+    "caveat": frozenset(),
+}
+
+
+class HealthTarget(BaseModel):
+    """A team target for one rate, with where it comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float = Field(gt=0, le=1)
+    comparison: Literal["below", "at_most", "at_least"]
+    source: str | None = None  # a citation: the marketplace's rule and where it is written
+    why: Bilingual | None = None  # the team's reasoning, for a target of its own
+
+    @model_validator(mode="after")
+    def _explained(self) -> HealthTarget:
+        if not (self.source or self.why):
+            raise ValueError("give a `source` (a marketplace rule) or a `why` (the team's reason)")
+        return self
+
+    @property
+    def symbol(self) -> str:
+        return {"below": "<", "at_most": "≤", "at_least": "≥"}[self.comparison]
+
+
+class HealthMetric(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Bilingual
+    means: Bilingual
+
+
+class HealthFile(BaseModel):
+    """content/health.yaml: targets, what each metric means, and the scorecard's words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    targets: dict[str, HealthTarget]
+    metrics: dict[str, HealthMetric]
+    words: dict[str, Bilingual]
+    texts: dict[str, Bilingual]
+
+    @field_validator("targets")
+    @classmethod
+    def _rates_only(cls, value: dict[str, HealthTarget]) -> dict[str, HealthTarget]:
+        unknown = [k for k in value if k not in HEALTH_RATES]
+        if unknown:
+            raise ValueError(f"targets for unknown rates {unknown}; known: {list(HEALTH_RATES)}")
+        if "odr" not in value:
+            raise ValueError("targets: `odr` is required")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> HealthFile:
+        problems = []
+        for kind, got, want in (
+            ("metrics", self.metrics, HEALTH_METRICS),
+            ("words", self.words, HEALTH_WORDS),
+            ("texts", self.texts, tuple(HEALTH_TEXTS)),
+        ):
+            missing = [k for k in want if k not in got]
+            unknown = [k for k in got if k not in want]
+            if missing or unknown:
+                problems.append(f"{kind}: missing {missing}, unknown {unknown}")
+        for key, text in self.texts.items():
+            allowed = HEALTH_TEXTS.get(key, frozenset())
+            for lang in ids.STAFF_LANGS:
+                extra = placeholders(text(lang)) - allowed
+                if extra:
+                    problems.append(
+                        f"texts.{key}.{lang}: unknown placeholder(s) {sorted(extra)}; "
+                        f"available: {sorted(allowed)}"
+                    )
+            if placeholders(text.en) != placeholders(text.zh):
+                problems.append(f"texts.{key}: en and zh use different placeholders")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 # file name → model; one entry per file a content folder must hold
 FILES: dict[str, type[BaseModel]] = {
     "steps.yaml": StepsFile,
@@ -494,6 +607,7 @@ FILES: dict[str, type[BaseModel]] = {
     "checklist.yaml": ChecklistText,
     "guide.yaml": Guide,
     "resolutions.yaml": Resolutions,
+    "health.yaml": HealthFile,
 }
 
 
@@ -517,6 +631,7 @@ class Content:
         self.guide: Guide = parsed["guide.yaml"]
         self.signals: dict[str, SignalFile] = signals
         self.resolutions: Resolutions = parsed["resolutions.yaml"]
+        self.health: HealthFile = parsed["health.yaml"]
         self._labels: dict[tuple[str, str], dict[str, str]] = {}
 
     def labels(self, kind: str, lang: str) -> dict[str, str]:
@@ -652,6 +767,21 @@ def _load(directory: Path) -> Content:
             if value.lang != lang:
                 problems.append(f"{SIGNALS_DIR}/{path.name} → lang: says {value.lang!r}")
             signals[lang] = value
+    problems.extend(_cross_file_problems(parsed))
     if problems:
         raise ContentError(problems)
     return Content(directory, parsed, signals)
+
+
+def _cross_file_problems(parsed: dict[str, BaseModel]) -> list[str]:
+    """Rules that span files: a team may be stricter than the marketplace, never looser."""
+    health, market = parsed.get("health.yaml"), parsed.get("marketplace.yaml")
+    if health is None or market is None:
+        return []
+    ours, limit = health.targets["odr"].value, market.store_health.odr_target
+    if ours > limit:
+        return [
+            f"health.yaml → targets.odr.value: {ours} is looser than the marketplace's limit "
+            f"{limit} (marketplace.yaml → store_health.odr_target)"
+        ]
+    return []

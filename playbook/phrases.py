@@ -107,7 +107,8 @@ def anchor(phrase: str, common: frozenset[str] = frozenset()) -> str:
             outside.append(" ")
         else:
             outside.append(char if depth == 0 else " ")
-    literal = re.sub(r".\?", " ", "".join(outside))  # `u?` makes that letter optional
+    literal = re.sub(r"\\.", " ", "".join(outside))  # an escape (\d, \.) is no literal
+    literal = re.sub(r".\?", " ", literal)  # `u?` makes that letter optional
     pieces = []
     for piece in _SYNTAX.split(literal):
         # an optional apostrophe splits a word; `x?` makes its last letter optional
