@@ -63,11 +63,14 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# triage quality: the two sets it was tuned on, then the held-out set against the targets
+# triage quality: the three sets it was tuned on, the held-out sets, and the targets on
+# the fresh one (heldout2: never used for tuning)
 eval: $(STAMP)
 	$(BIN)/playbook eval tests/data/triage/dev.jsonl
 	$(BIN)/playbook eval tests/data/triage/dev2.jsonl
-	$(BIN)/playbook eval tests/data/triage/heldout.jsonl \
+	$(BIN)/playbook eval tests/data/triage/dev3.jsonl
+	$(BIN)/playbook eval tests/data/triage/heldout.jsonl
+	$(BIN)/playbook eval tests/data/triage/heldout2.jsonl \
 	  --min-category 0.92 --min-reason-f1 0.85 --min-flag-f1 0.85
 
 clean:

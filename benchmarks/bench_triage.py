@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage"
 
 def run(n: int = 20_000) -> dict[str, str]:
     figures = {}
-    cases = [c for name in ("dev.jsonl", "heldout.jsonl") if (DATA / name).exists()
+    cases = [c for name in ("dev.jsonl", "heldout2.jsonl") if (DATA / name).exists()
              for c in load_cases(DATA / name)]  # fmt: skip
     texts = [c["text"] for c in cases] or ["it does not work"]
     frame = pd.DataFrame({"text": (texts * (n // len(texts) + 1))[:n]})
@@ -24,7 +24,7 @@ def run(n: int = 20_000) -> dict[str, str]:
     assess_many(frame, progress=False)
     elapsed = time.perf_counter() - start
     figures[f"triage.assess_many({n:,} messages, one core)"] = f"{n / elapsed:,.0f} messages/s"
-    for name in ("dev.jsonl", "dev2.jsonl", "heldout.jsonl"):
+    for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "heldout.jsonl", "heldout2.jsonl"):
         if (DATA / name).exists():
             f = evaluate(load_cases(DATA / name)).figures()
             figures[f"triage quality on {name} ({f['cases']} cases)"] = (

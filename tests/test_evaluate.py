@@ -82,7 +82,9 @@ def test_cli_eval_thresholds_set_the_exit_code(tmp_path: Path):
     assert "below threshold: category_accuracy 0.750 < 0.9" in bad.stderr
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "dev2.jsonl", "heldout.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["dev.jsonl", "dev2.jsonl", "dev3.jsonl", "heldout.jsonl", "heldout2.jsonl"]
+)
 def test_labelled_sets_are_valid_and_cover_the_taxonomy(name: str):
     cases = load_cases(DATA / name)
     assert len({c["id"] for c in cases}) == len(cases)
