@@ -269,9 +269,11 @@ class _Matcher:
             for start, stop, phrase in label_spans:
                 if phrase.weight < 0 or all(stop <= a or start >= b for a, b in taken):
                     taken.append((start, stop))
-                    hits.append((phrase.kind, Hit(phrase.label, text[start:stop], phrase.lang,
-                                                  phrase.weight)))  # fmt: skip
-        return hits
+                    hit = Hit(phrase.label, text[start:stop], phrase.lang, phrase.weight)
+                    hits.append((start, phrase.kind, hit))
+        # in reading order, whatever order the anchors were found in (sets are unordered)
+        hits.sort(key=lambda h: (h[0], h[2].label, h[2].text))
+        return [(kind, hit) for _, kind, hit in hits]
 
     def detect(self, text: str, raw: str) -> str | None:
         """The message's main language, or None when nothing tells.

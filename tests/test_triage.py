@@ -255,3 +255,19 @@ def test_language_is_detected_and_every_language_reads_not_received(text, lang):
 def test_mixed_language_message():
     a = assess("Hola, my order no llegó todavía, tracking no se actualiza")
     assert a.reason == "not_received"
+
+
+def test_signals_come_in_reading_order_whatever_the_hash_seed():
+    code = (
+        "from playbook import assess; "
+        "print([h.text for h in assess('El paquete llegó aplastado y la taza está rota').hits])"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }  # fmt: skip
+    assert len(outputs) == 1
+    assert outputs.pop().startswith("['paquete")
