@@ -117,6 +117,56 @@ def anchor(phrase: str, common: frozenset[str] = frozenset()) -> str:
     return max(candidates, key=lambda p: (p not in common, len(p)), default="")
 
 
+def _top_level_groups(text: str) -> list[tuple[str, str]]:
+    """(content, the character after it) of each outermost plain group in a phrase."""
+    groups, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+            if depth == 1:
+                start = index
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                content = text[start + 1 : index]
+                if not content.startswith("?"):
+                    groups.append((content, text[index + 1 : index + 2]))
+    return groups
+
+
+def _alternatives(group: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for char in group:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def anchors(phrase: str, common: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Literal pieces one of which every match of ``phrase`` contains.
+
+    Usually the single :func:`anchor`; when that is only a common word ("de", "que"),
+    the alternatives of a required group (``de (mala|baja) calidad``) anchor it instead,
+    so the phrase runs only on messages with one of them.
+    """
+    best = anchor(phrase, common)
+    if best and best not in common and len(best) >= 3:
+        return (best,)
+    for group, after in _top_level_groups(normalise(phrase.strip())):
+        if after in ("?", "*"):
+            continue  # an optional group is no evidence
+        picks = [anchor(alternative, common) for alternative in _alternatives(group)]
+        if all(p and p not in common and len(p) >= 3 for p in picks):
+            return tuple(sorted(set(picks)))
+    return (best,) if best else ()
+
+
 def trie_pattern(words: list[str]) -> str:
     """One regex for the longest of ``words`` at a position, built as a trie.
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import ids
 from .content import Content, SignalFile, load_content
-from .phrases import anchor, compile_phrase, is_cjk, normalise, trie_pattern
+from .phrases import anchors, compile_phrase, is_cjk, normalise, trie_pattern
 from .resolution import Money, Option, price_options
 
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -126,7 +126,7 @@ class _Phrase:
     label: str
     lang: str
     weight: float
-    anchor: str
+    anchors: tuple[str, ...]
     regex: re.Pattern
     source: str
 
@@ -135,7 +135,7 @@ class _Phrase:
         cls, kind: str, label: str, lang: str, weight: float, phrase: str, common: frozenset[str]
     ) -> _Phrase:
         regex = re.compile(compile_phrase(phrase))
-        return cls(kind, label, lang, weight, anchor(phrase, common), regex, phrase)
+        return cls(kind, label, lang, weight, anchors(phrase, common), regex, phrase)
 
 
 def _starts_word(literal: str, phrases: list[_Phrase]) -> bool:
@@ -182,10 +182,11 @@ class _Matcher:
             for kind in ("reasons", "flags", "context")
             for label, phrase, weight in file.entries(kind)
         ]
+        self.always = [p for p in self.phrases if not p.anchors]
         self.by_anchor: dict[str, list[_Phrase]] = {}
         for phrase in self.phrases:
-            self.by_anchor.setdefault(phrase.anchor, []).append(phrase)
-        self.always = self.by_anchor.pop("", [])
+            for literal in phrase.anchors:
+                self.by_anchor.setdefault(literal, []).append(phrase)
         # Most anchors begin a word: look them up as prefixes of the message's words (a few
         # dict look-ups a word). The rest (Chinese, mid-word, with punctuation) are searched.
         self.word_anchors = {a for a in self.by_anchor if _starts_word(a, self.by_anchor[a])}
@@ -247,9 +248,11 @@ class _Matcher:
         if self.word_regex is not None:
             for longest in set(self.word_regex.findall(text)):
                 present.update(self.prefixes[longest])
+        # a phrase with several anchors runs once, however many of them are present
+        candidates = {id(p): p for a in present for p in self.by_anchor[a]}
         spans = [
             (m.start(), m.end(), phrase)
-            for phrase in [*self.always, *(p for a in present for p in self.by_anchor[a])]
+            for phrase in [*self.always, *candidates.values()]
             for m in phrase.regex.finditer(text)
         ]
         for start, stop, phrase in spans:
