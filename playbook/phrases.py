@@ -162,7 +162,7 @@ def anchors(phrase: str, common: frozenset[str] = frozenset()) -> tuple[str, ...
         if after in ("?", "*"):
             continue  # an optional group is no evidence
         picks = [anchor(alternative, common) for alternative in _alternatives(group)]
-        if all(p and p not in common and len(p) >= 3 for p in picks):
+        if all(p and p not in common and len(p) >= (2 if is_cjk(p[0]) else 3) for p in picks):
             return tuple(sorted(set(picks)))
     return (best,) if best else ()
 
