@@ -18,24 +18,23 @@ from .errors import PlaybookError
 FORMATS = ("table", "csv", "json")
 
 
-def _frame_to_json(frame) -> str:
-    """JSON array of objects; timestamps as ISO 8601, missing values as null."""
+def _json_records(frame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts: ISO 8601 times, null for missing, plain numbers."""
     import pandas as pd
 
-    records = []
-    for row in frame.to_dict(orient="records"):
-        clean: dict[str, Any] = {}
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                clean[key] = value.isoformat()
-            elif value is None or (not isinstance(value, list | dict) and pd.isna(value)):
-                clean[key] = None
-            elif hasattr(value, "item"):
-                clean[key] = value.item()
-            else:
-                clean[key] = value
-        records.append(clean)
-    return json.dumps(records, ensure_ascii=False, indent=2)
+    def plain(value: Any) -> Any:
+        if isinstance(value, pd.Timestamp):
+            return value.isoformat()
+        if value is None or (not isinstance(value, list | dict | str) and pd.isna(value)):
+            return None
+        return value.item() if hasattr(value, "item") else value
+
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _frame_to_json(frame) -> str:
+    """JSON array of objects (see :func:`_json_records`)."""
+    return json.dumps(_json_records(frame), ensure_ascii=False, indent=2)
 
 
 def _print_frame(frame, fmt: str, out=None) -> None:
@@ -148,10 +147,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
         flat["signals"] = flat["signals"].map(lambda v: json.dumps(v, ensure_ascii=False))
         flat.to_csv(sys.stdout, index=False)
     else:
-        for record in out.to_dict(orient="records"):
-            clean = {k: (None if not isinstance(v, list | dict | str) and pd.isna(v) else v)
-                     for k, v in record.items()}  # fmt: skip
-            sys.stdout.write(json.dumps(clean, ensure_ascii=False) + "\n")
+        for record in _json_records(out):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -17,11 +17,7 @@ import pandas as pd
 from . import ids
 from .content import Content, load_content
 from .errors import PlaybookError
-from .triage import assess
-
-CASE_ORDER_KEYS = (
-    "order_value", "currency", "cost", "shipping_cost", "tracking_status", "days_since_shipped",
-)  # fmt: skip
+from .triage import ORDER_KEYS, assess
 
 
 class CasesError(PlaybookError):
@@ -105,7 +101,7 @@ def evaluate(cases: list[dict[str, Any]], content: Content | None = None) -> Eva
     truth_reason, pred_reason, rows, misses = [], [], [], []
     flag_counts = {f: Counter() for f in ids.FLAG_IDS}
     for case in cases:
-        order = {k: case[k] for k in CASE_ORDER_KEYS if k in case} or None
+        order = {k: case[k] for k in ORDER_KEYS if k in case} or None
         got = assess(case["text"], order, lang=case.get("lang"), content=content)
         truth_reason.append(case["reason"])
         pred_reason.append(got.reason)

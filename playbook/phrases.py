@@ -21,10 +21,13 @@ _GAP = r"[\W_]+"
 _SOME_WORDS = r"[\W_]+(?:\w+[\W_]+){0,6}?"
 
 
+# kana, CJK ideographs and compatibility ideographs: scripts written without spaces
+CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+CJK = re.compile(f"[{CJK_CHARS}]")
+
+
 def is_cjk(char: str) -> bool:
-    return (
-        "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
-    )
+    return CJK.match(char) is not None
 
 
 class _AccentFold(dict):

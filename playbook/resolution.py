@@ -79,7 +79,6 @@ class Option:
     refund: float | None = None
     extra_cost: float | None = None
     net: float | None = None
-    note: str = ""
     details: dict[str, float] = field(default_factory=dict)
 
 
@@ -99,7 +98,6 @@ def price_options(
     options = []
     for resolution in resolutions:
         refund = extra = net = None
-        note = ""
         details: dict[str, float] = {}
         if money.known:
             value, cost = money.order_value, money.cost
@@ -127,7 +125,6 @@ def price_options(
                 refund=refund,
                 extra_cost=extra,
                 net=net,
-                note=note,
                 details=details,
             )
         )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import ids
 from .content import Content, SignalFile, load_content
+from .phrases import CJK as _CJK
 from .phrases import anchors, compile_phrase, is_cjk, normalise, trie_pattern
 from .resolution import Money, Option, price_options
 
@@ -28,7 +29,6 @@ _WORD = re.compile(r"[\w']+")
 _CLAUSE_END = re.compile(r"[.,;:!?。，；！？\n]")
 _WORD_ONLY = re.compile(r"\w+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _UPPER = re.compile(r"[A-ZÀ-ÞА-ЯЁ]")
@@ -306,12 +306,8 @@ class _Matcher:
 
 
 @lru_cache(maxsize=8)
-def _matcher_for(content_id: int, content: Content) -> _Matcher:
-    return _Matcher(content.signals, content.resolutions.scoring.negatable)
-
-
 def _matcher(content: Content) -> _Matcher:
-    return _matcher_for(id(content), content)
+    return _Matcher(content.signals, content.resolutions.scoring.negatable)
 
 
 # ------------------------------------------------------------------------ deciding
