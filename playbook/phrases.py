@@ -92,12 +92,11 @@ def compile_phrase(phrase: str) -> str:
 _SYNTAX = re.compile(r"\.\.|[*()|?\\\[\]{}+^$]|\s+")
 
 
-def anchor(phrase: str, common: frozenset[str] = frozenset()) -> str:
-    """The longest piece of literal text every match of ``phrase`` must contain.
+def literal_pieces(phrase: str) -> list[str]:
+    """The pieces of literal text every match of ``phrase`` contains, in phrase order.
 
-    A cheap ``anchor in text`` test rules a phrase out before its regex runs; "" means the
-    phrase has no such piece (it then always runs). Pieces in ``common`` (function words
-    such as "que" or "nicht") are picked only when there is nothing rarer.
+    Group contents, optional letters and escapes are left out: a match need not contain
+    them. The pieces are normalised like the text they are looked for in.
     """
     text = normalise(phrase.strip())
     depth, outside = 0, []
@@ -116,7 +115,17 @@ def anchor(phrase: str, common: frozenset[str] = frozenset()) -> str:
     for piece in _SYNTAX.split(literal):
         # an optional apostrophe splits a word; `x?` makes its last letter optional
         pieces.extend(p for p in piece.split("'") if p)
-    candidates = [p for p in pieces if p and not p.startswith("\\")]
+    return [p for p in pieces if p and not p.startswith("\\")]
+
+
+def anchor(phrase: str, common: frozenset[str] = frozenset()) -> str:
+    """The longest piece of literal text every match of ``phrase`` must contain.
+
+    A cheap ``anchor in text`` test rules a phrase out before its regex runs; "" means the
+    phrase has no such piece (it then always runs). Pieces in ``common`` (function words
+    such as "que" or "nicht") are picked only when there is nothing rarer.
+    """
+    candidates = literal_pieces(phrase)
     return max(candidates, key=lambda p: (p not in common, len(p)), default="")
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from . import ids
 from .content import Content, SignalFile, load_content
 from .phrases import CJK as _CJK
-from .phrases import anchors, compile_phrase, is_cjk, normalise, trie_pattern
+from .phrases import anchors, compile_phrase, is_cjk, literal_pieces, normalise, trie_pattern
 from .resolution import Money, Option, price_options
 
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -130,13 +130,18 @@ class _Phrase:
     anchors: tuple[str, ...]
     regex: re.Pattern
     source: str
+    # every literal piece a match contains: a phrase missing one of them cannot match,
+    # and a few substring tests are far cheaper than running its regex
+    required: tuple[str, ...]
 
     @classmethod
     def of(
         cls, kind: str, label: str, lang: str, weight: float, phrase: str, common: frozenset[str]
     ) -> _Phrase:
         regex = re.compile(compile_phrase(phrase))
-        return cls(kind, label, lang, weight, anchors(phrase, common), regex, phrase)
+        found = anchors(phrase, common)
+        required = tuple(p for p in dict.fromkeys(literal_pieces(phrase)) if p not in found)
+        return cls(kind, label, lang, weight, found, regex, phrase, required)
 
 
 def _starts_word(literal: str, phrases: list[_Phrase]) -> bool:
@@ -198,9 +203,11 @@ class _Matcher:
         # that start there are its prefixes
         words = sorted(self.word_anchors)
         self.word_regex = re.compile(rf"(?<!\w)({trie_pattern(words)})") if words else None
-        self.prefixes = {
-            a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in self.word_anchors] for a in words
-        }
+        self.prefixes = _prefixes(words, self.word_anchors)
+        # Chinese anchors may start anywhere: a look-ahead finds the longest at every position
+        cjk = sorted(self.searched_cjk)
+        self.cjk_regex = re.compile(f"(?=({trie_pattern(cjk)}))") if cjk else None
+        self.cjk_prefixes = _prefixes(cjk, set(cjk))
         self._notes: dict[str, dict[str, str]] = {}
         self._unpriced: dict[tuple[tuple[str, ...], str], list[Option]] = {}
 
@@ -244,8 +251,9 @@ class _Matcher:
         """(kind, hit) for every phrase in ``text``; overlapping hits of one label count once."""
         found: dict[str, list[tuple[int, int, _Phrase]]] = {}
         present = {a for a in self.searched if a in text}
-        if self.searched_cjk and _CJK.search(text):
-            present.update(a for a in self.searched_cjk if a in text)
+        if self.cjk_regex is not None and _CJK.search(text):
+            for longest in set(self.cjk_regex.findall(text)):
+                present.update(self.cjk_prefixes[longest])
         if self.word_regex is not None:
             for longest in set(self.word_regex.findall(text)):
                 present.update(self.prefixes[longest])
@@ -254,6 +262,7 @@ class _Matcher:
         spans = [
             (m.start(), m.end(), phrase)
             for phrase in [*self.always, *candidates.values()]
+            if all(piece in text for piece in phrase.required)
             for m in phrase.regex.finditer(text)
         ]
         for start, stop, phrase in spans:
@@ -303,6 +312,11 @@ class _Matcher:
         if not scores or max(scores.values()) == 0:
             return None
         return max(scores, key=lambda lang: (scores[lang], lang == "en"))
+
+
+def _prefixes(words: list[str], anchors: set[str]) -> dict[str, list[str]]:
+    """Each anchor's prefixes that are anchors too (itself included)."""
+    return {a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in anchors] for a in words}
 
 
 @lru_cache(maxsize=8)
@@ -412,6 +426,15 @@ def assess(
     context_scores: dict[str, float] = {}
     for hit in context:
         context_scores[hit.label] = context_scores.get(hit.label, 0.0) + hit.weight
+    if (
+        flag_scores["partial_refund_ask"] >= scoring.flag_threshold
+        and flag_scores["partial_refund_ask"] >= flag_scores["keep_and_refund"]
+    ):
+        # "I keep it if you refund half" asks for part of the money: a partial-refund ask,
+        # not the keep-everything-and-get-all-the-money-back scheme
+        flag_scores["keep_and_refund"] = 0.0
+        if scores["bad_faith"] < scoring.override_strength:  # only "I keep it", no scheme
+            scores["bad_faith"] = min(scores["bad_faith"], 0.0)
     flags = tuple(f for f in ids.FLAG_IDS if flag_scores[f] >= scoring.flag_threshold)
 
     ranked = sorted(ids.REASON_IDS, key=lambda r: (-scores[r], ids.REASON_IDS.index(r)))
