@@ -95,26 +95,39 @@ _SYNTAX = re.compile(r"\.\.|[*()|?\\\[\]{}+^$]|\s+")
 def literal_pieces(phrase: str) -> list[str]:
     """The pieces of literal text every match of ``phrase`` contains, in phrase order.
 
-    Group contents, optional letters and escapes are left out: a match need not contain
-    them. The pieces are normalised like the text they are looked for in.
+    Group contents, character classes, optional letters and escaped classes (``\\d``) are
+    left out: a match need not contain them; an escaped sign (``\\?``) is the sign itself.
+    The pieces are normalised like the text they are looked for in.
     """
     text = normalise(phrase.strip())
-    depth, outside = 0, []
-    for char in text:
-        if char == "(":
+    depth, outside, index = 0, [], 0
+    while index < len(text):  # groups, character classes and counts are no literal text
+        char = text[index]
+        if char == "\\":
+            escaped = text[index + 1 : index + 2]
+            quantified = text[index + 2 : index + 3] in ("?", "*", "+", "{")
+            # an escaped sign (\?, \.) is itself; a class (\d, \w) or an optional sign is not
+            keep = escaped and not escaped.isalnum() and not quantified and depth == 0
+            outside.append("\x00" + escaped if keep else "  ")
+            index += 2
+            continue
+        if char in "([{":
             depth += 1
             outside.append(" ")
-        elif char == ")":
+        elif char in ")]}":
             depth = max(depth - 1, 0)
             outside.append(" ")
         else:
             outside.append(char if depth == 0 else " ")
-    literal = re.sub(r"\\.", " ", "".join(outside))  # an escape (\d, \.) is no literal
-    literal = re.sub(r".\?", " ", literal)  # `u?` makes that letter optional
+        index += 1
+    literal = "".join(outside).replace("..", " ")
+    literal = re.sub(r"(?<!\x00)[^\s\x00]\?", " ", literal)  # `u?`: that letter is optional
+    literal = re.sub(r"[^\s\x00]*(?<!\x00)\.[^\s\x00]*", " ", literal)  # `.`: any character
+    literal = re.sub(r"\x00(.)", lambda m: "\x01" if m.group(1) == "?" else m.group(1), literal)
     pieces = []
     for piece in _SYNTAX.split(literal):
-        # an optional apostrophe splits a word; `x?` makes its last letter optional
-        pieces.extend(p for p in piece.split("'") if p)
+        # an optional apostrophe splits a word
+        pieces.extend(p.replace("\x01", "?") for p in piece.split("'") if p)
     return [p for p in pieces if p and not p.startswith("\\")]
 
 
@@ -170,13 +183,35 @@ def anchors(phrase: str, common: frozenset[str] = frozenset()) -> tuple[str, ...
     best = anchor(phrase, common)
     if best and best not in common and len(best) >= 3:
         return (best,)
+    groups = []
     for group, after in _top_level_groups(normalise(phrase.strip())):
         if after in ("?", "*"):
             continue  # an optional group is no evidence
         picks = [anchor(alternative, common) for alternative in _alternatives(group)]
         if all(p and p not in common and len(p) >= (2 if is_cjk(p[0]) else 3) for p in picks):
             return tuple(sorted(set(picks)))
+        if all(picks):
+            groups.append(picks)
+    if not best and groups:
+        # short alternatives (一, so) still beat trying the phrase on every message
+        return tuple(sorted(set(max(groups, key=lambda picks: min(map(len, picks))))))
     return (best,) if best else ()
+
+
+def required_groups(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """For each group a match cannot skip, the literal pieces one of which it contains.
+
+    ``(doesn't|won't) (play|spin)`` gives ``(("doesn't", "won't"), ("play", "spin"))``; a
+    group with an alternative that has no literal piece (``(\\d+|one)``) tells nothing.
+    """
+    out = []
+    for group, after in _top_level_groups(normalise(phrase.strip())):
+        if after in ("?", "*"):
+            continue
+        picks = [anchor(alternative) for alternative in _alternatives(group)]
+        if all(picks):
+            out.append(tuple(sorted(set(picks))))
+    return tuple(out)
 
 
 def trie_pattern(words: list[str]) -> str:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import pandas as pd
@@ -21,12 +22,20 @@ import pandas as pd
 from . import ids
 from .content import Content, SignalFile, load_content
 from .phrases import CJK as _CJK
-from .phrases import anchors, compile_phrase, is_cjk, literal_pieces, normalise, trie_pattern
+from .phrases import (
+    anchors,
+    compile_phrase,
+    is_cjk,
+    literal_pieces,
+    normalise,
+    required_groups,
+    trie_pattern,
+)
 from .resolution import Money, Option, price_options
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _WORD = re.compile(r"[\w']+")
-_CLAUSE_END = re.compile(r"[.,;:!?。，；！？\n]")
+_LAST_CLAUSE = re.compile(r"(?<=[.,;:!?。，；！？\n])[^.,;:!?。，；！？\n]*\Z")
 _WORD_ONLY = re.compile(r"\w+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -121,7 +130,7 @@ class Assessment:
 # ------------------------------------------------------------------------ matching
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: cheap in sets
 class _Phrase:
     kind: str
     label: str
@@ -130,9 +139,11 @@ class _Phrase:
     anchors: tuple[str, ...]
     regex: re.Pattern
     source: str
-    # every literal piece a match contains: a phrase missing one of them cannot match,
-    # and a few substring tests are far cheaper than running its regex
+    # every literal piece a match contains, and for each required group the pieces one of
+    # which it contains: a phrase whose text lacks them cannot match, and a few substring
+    # tests are far cheaper than running its regex
     required: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
 
     @classmethod
     def of(
@@ -141,7 +152,23 @@ class _Phrase:
         regex = re.compile(compile_phrase(phrase))
         found = anchors(phrase, common)
         required = tuple(p for p in dict.fromkeys(literal_pieces(phrase)) if p not in found)
-        return cls(kind, label, lang, weight, found, regex, phrase, required)
+        groups = required_groups(phrase)
+        return cls(kind, label, lang, weight, found, regex, phrase, required, groups)
+
+
+def _may_match(phrase: _Phrase, text: str) -> bool:
+    """Whether ``text`` holds every literal piece the phrase needs (plain loops: cheaper
+    than all()/any() generators on one to three pieces)."""
+    for piece in phrase.required:
+        if piece not in text:
+            return False
+    for group in phrase.groups:
+        for piece in group:
+            if piece in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _starts_word(literal: str, phrases: list[_Phrase]) -> bool:
@@ -233,9 +260,9 @@ class _Matcher:
             return False
         window = self.files[lang].negation_window
         before = text[max(0, start - 48) : start]
-        ends = [m.end() for m in _CLAUSE_END.finditer(before)]
-        if ends:
-            before = before[ends[-1] :]
+        clause = _LAST_CLAUSE.search(before)  # what follows the last clause end
+        if clause is not None:
+            before = clause.group(0)
         if lang == "zh" or (before and is_cjk(before[-1])):
             tail = before[-window:]
             return any(n in tail for n in negations)
@@ -258,13 +285,12 @@ class _Matcher:
             for longest in set(self.word_regex.findall(text)):
                 present.update(self.prefixes[longest])
         # a phrase with several anchors runs once, however many of them are present
-        candidates = {id(p): p for a in present for p in self.by_anchor[a]}
-        spans = [
-            (m.start(), m.end(), phrase)
-            for phrase in [*self.always, *candidates.values()]
-            if all(piece in text for piece in phrase.required)
-            for m in phrase.regex.finditer(text)
-        ]
+        by_anchor = self.by_anchor
+        candidates = dict.fromkeys(chain(self.always, *(by_anchor[a] for a in present)))
+        spans = []
+        for phrase in candidates:
+            if _may_match(phrase, text):
+                spans.extend((m.start(), m.end(), phrase) for m in phrase.regex.finditer(text))
         for start, stop, phrase in spans:
             if (
                 phrase.weight > 0
@@ -350,8 +376,10 @@ def _shouting(text: str) -> bool:
     """Mostly capital letters (Latin or Cyrillic), over enough letters to mean it."""
     if text == text.lower():
         return False
-    letters = len(_LETTER.findall(text))
-    return letters >= 12 and len(_UPPER.findall(text)) / letters > 0.6
+    if sum(map(str.isupper, text)) < 8:  # 12 letters at over 60 % capitals need 8 of them
+        return False
+    letters = len(text) - len(_LETTER.sub("", text))  # one string, not a list of letters
+    return letters >= 12 and (len(text) - len(_UPPER.sub("", text))) / letters > 0.6
 
 
 def _get(order: Mapping[str, Any] | None, key: str) -> Any:
@@ -437,8 +465,9 @@ def assess(
             scores["bad_faith"] = min(scores["bad_faith"], 0.0)
     flags = tuple(f for f in ids.FLAG_IDS if flag_scores[f] >= scoring.flag_threshold)
 
-    ranked = sorted(ids.REASON_IDS, key=lambda r: (-scores[r], ids.REASON_IDS.index(r)))
-    reason, top, second = ranked[0], scores[ranked[0]], scores[ranked[1]]
+    # a stable sort keeps the contract's order among equal scores
+    (first, top), (_, second) = sorted(scores.items(), key=lambda kv: -kv[1])[:2]
+    reason = first
     tracking = _get(order, "tracking_status")
     resolutions_first: list[str] = []
 
@@ -463,7 +492,7 @@ def assess(
         if reason in ("not_received", "changed_mind") or strongest < scoring.override_strength:
             reason = "bad_faith"
 
-    confidence = _confidence(scores[reason] or top, second if reason == ranked[0] else top)
+    confidence = _confidence(scores[reason] or top, second if reason == first else top)
     plan_for = plan.reasons[reason]
     resolutions = list(dict.fromkeys([*resolutions_first, *plan_for.resolutions]))
 

@@ -72,3 +72,11 @@ def test_a_common_word_hands_the_anchor_to_a_required_group():
     assert anchors("de (mala|baja) calidad", common) == ("baja", "mala")
     assert anchors("de (muy )?mala calidad", frozenset({"de"})) == ("calidad",)
     assert anchors("no (llego|llega)", frozenset({"no"})) == ("llega", "llego")
+
+
+def test_character_classes_and_counts_are_not_required_literals():
+    from playbook.phrases import literal_pieces
+
+    assert literal_pieces("colo[a-z]r fade") == ["colo", "r", "fade"]
+    assert "0,12" not in literal_pieces("ab.{0,12}cd")
+    assert literal_pieces("keep .. refund") == ["keep", "refund"]
