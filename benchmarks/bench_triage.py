@@ -24,10 +24,12 @@ def run(n: int = 20_000) -> dict[str, str]:
     assess_many(frame, progress=False)
     elapsed = time.perf_counter() - start
     figures[f"triage.assess_many({n:,} messages, one core)"] = f"{n / elapsed:,.0f} messages/s"
-    for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "heldout.jsonl", "heldout2.jsonl"):
+    tuned = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "heldout.jsonl", "heldout2.jsonl")
+    for name in (*tuned, "heldout3.jsonl"):
         if (DATA / name).exists():
             f = evaluate(load_cases(DATA / name)).figures()
-            figures[f"triage quality on {name} ({f['cases']} cases)"] = (
+            kind = "tuned on" if name in tuned else "held out"
+            figures[f"triage quality, {kind}: {name} ({f['cases']} cases)"] = (
                 f"category accuracy {f['category_accuracy']:.3f}, "
                 f"reason macro-F1 {f['reason_macro_f1']:.3f}, "
                 f"flag micro-F1 {f['flag_micro_f1']:.3f}"

@@ -49,10 +49,20 @@ _EXPORTS: dict[str, str] = {
     "evaluate": "playbook.evaluate",
     "load_cases": "playbook.evaluate",
     "open_disputes": "playbook.checklist",
+    # buyer messages
+    "render": "playbook.messages",
+    "draft": "playbook.messages",
+    "catalogue": "playbook.messages",
+    "Message": "playbook.messages",
+    "MessageError": "playbook.messages",
+    "check_policy": "playbook.policy",
+    "Finding": "playbook.policy",
     # widgets (import ipywidgets only when asked for)
     "ChecklistWidget": "playbook.widgets",
     "language_switch": "playbook.widgets",
     "TriageBox": "playbook.widgets",
+    "MessageComposer": "playbook.widgets",
+    "compose": "playbook.messages",
 }
 
 _SUBMODULES = (
@@ -60,9 +70,12 @@ _SUBMODULES = (
     "content",
     "evaluate",
     "guide",
+    "health",
     "ids",
     "inbox",
+    "messages",
     "orders",
+    "policy",
     "resolution",
     "sample",
     "triage",

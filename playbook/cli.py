@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 the input or content has problems (explained on stderr)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -64,13 +65,20 @@ def _warn_issues(frame) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .content import CONTENT_DIR, load_content
+    from .errors import ContentError
+    from .messages import template_problems
 
     directory = Path(args.directory) if args.directory else CONTENT_DIR
     content = load_content(directory)
+    problems = template_problems(content)
+    if problems:
+        raise ContentError(problems)
+    languages = " ".join(content.locales.languages)
     print(
         f"content OK: {directory} — {len(content.steps)} shipping steps, "
         f"{len(content.taxonomy.reasons)} dispute reasons, "
-        f"{len(content.locales.countries)} countries with a buyer language"
+        f"{len(content.locales.countries)} countries with a buyer language, "
+        f"{len(content.templates)} message templates in {languages}"
     )
     return 0
 
@@ -83,6 +91,17 @@ def cmd_due(args: argparse.Namespace) -> int:
     _warn_issues(orders)
     make = step_table if args.all else todo
     table = make(orders, args.today, lang=args.lang)
+    drafts = None
+    if args.messages:
+        from .messages import drafts_for
+
+        drafts = drafts_for(table, orders)
+        if args.format != "table":
+            table["message"] = [f"{m.subject}\n\n{m.body}" if m else None for m in drafts]
+            table["fill_in"] = [
+                next((w for w in m.warnings if w.startswith("fill in")), None) if m else None
+                for m in drafts
+            ]
     if args.format == "table":
         from .content import load_content
 
@@ -92,6 +111,16 @@ def cmd_due(args: argparse.Namespace) -> int:
         table["deadline"] = table["deadline"].dt.strftime("%Y-%m-%d %H:%M")
         table["urgent"] = table["urgent"].map({True: "!", False: ""})
     _print_frame(table, args.format)
+    if drafts is not None and args.format == "table":
+        for (order_id, step), message in zip(
+            zip(table["order_id"], table["step"], strict=True), drafts, strict=True
+        ):
+            if message is None:
+                continue
+            print(f"\n── {order_id} · {step} · {message.template} ({message.language})")
+            for note in message.warnings:
+                print(f"   ! {note}")
+            print(f"{message.subject}\n\n{message.body}")
     return 0
 
 
@@ -153,8 +182,10 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, format_report, load_cases
+    from .evaluate import evaluate, format_report, is_policy_cases, load_cases
 
+    if is_policy_cases(args.cases):
+        return _eval_policy(args)
     report = evaluate(load_cases(args.cases))
     if args.format == "json":
         print(json.dumps(report.figures()))
@@ -173,6 +204,116 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for line in failed:
         print(f"below threshold: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _eval_policy(args: argparse.Namespace) -> int:
+    """Labelled seller messages: precision and recall of the policy check per rule."""
+    from .evaluate import load_policy_cases
+    from .policy import evaluate_policy, format_policy_report
+
+    report = evaluate_policy(load_policy_cases(args.cases))
+    if args.format == "json":
+        print(json.dumps({k: v for k, v in report.items() if k != "errors"}))
+    else:
+        print(format_policy_report(report))
+        for error in report["errors"][: args.misses]:
+            print(f"\n{error['id']}: expected {error['expected']}, got {error['got']}")
+            print(f"  {error['text']}")
+    failed = [
+        f"{rule} {measure} {figures[measure]:.3f} < {minimum}"
+        for rule, figures in report["rules"].items()
+        for measure, minimum in (("precision", args.min_precision), ("recall", args.min_recall))
+        if minimum is not None and figures[measure] < minimum
+    ]
+    for line in failed:
+        print(f"below threshold: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _set_values(pairs: list[str] | None) -> dict[str, str]:
+    values = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--set wants NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value
+    return values
+
+
+def _order_row(path: str, order_id: str | None) -> dict[str, Any]:
+    from .orders import read_orders
+
+    orders = read_orders(sys.stdin.buffer if path == "-" else path)
+    if order_id is None:
+        if len(orders) != 1:
+            raise ValueError(f"{path} holds {len(orders)} orders: say which with --order-id")
+        return orders.iloc[0].to_dict()
+    match = orders[orders["order_id"].astype(str) == str(order_id)]
+    if match.empty:
+        raise ValueError(f"no order {order_id!r} in {path}")
+    return match.iloc[0].to_dict()
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .messages import render
+
+    order = _order_row(args.order, args.order_id) if args.order else None
+    if args.order_id and not args.order:
+        raise ValueError("--order-id needs --order ORDERS_FILE")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fallback note is printed below, once
+        message = render(args.template, args.buyer_lang, order=order, **_set_values(args.set))
+    for note in message.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(message.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{message.subject}\n\n{message.body}")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from .messages import catalogue
+
+    rows = catalogue(args.buyer_lang, staff_lang=args.lang)
+    if args.format == "json":
+        keep = ("id", "purpose", "languages", "variables", "serves")
+        print(json.dumps([{k: r[k] for k in keep} for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["id", "serves", "languages", "purpose"])
+    frame["languages"] = frame["languages"].map(" ".join)
+    if args.format == "table":  # one line a template: the purpose cut to fit
+        frame["purpose"] = frame["purpose"].map(lambda t: t if len(t) <= 70 else t[:69] + "…")
+    _print_frame(frame, args.format)
+    return 0
+
+
+def cmd_lint_message(args: argparse.Namespace) -> int:
+    from .policy import check_policy
+
+    if args.text is None:
+        if not args.file:
+            raise ValueError("give --text or a FILE (- for stdin)")
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+    else:
+        text = args.text
+    findings = check_policy(text, lang=args.message_lang)
+    if args.format == "json":
+        rows = [dataclasses.asdict(f) for f in findings]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not findings:
+        print("clean: no policy problem found")
+    else:
+        zh = args.lang == "zh"
+        for f in findings:
+            print(f"{f.rule} at {f.start}–{f.end}: {f.span!r}")
+            print(f"  why:   {f.explanation_zh if zh else f.explanation}")
+            print(f"  safer: {f.suggestion_zh if zh else f.suggestion}")
+    return 1 if findings else 0
 
 
 HEALTH_TABLE = ["orders", "odr", "dispute_rate", "seller_loss_rate", "positive_feedback_rate",
@@ -238,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("orders", help="orders file (.csv or .xlsx), or - for CSV on stdin")
     p.add_argument("--today", help="YYYY-MM-DD (as of the end of that day, UTC); default now")
     p.add_argument("--all", action="store_true", help="every step of every order, not only to-dos")
+    p.add_argument("--messages", action="store_true",
+                   help="also print each step's buyer message, drafted from the order")  # fmt: skip
     _add_common(p)
     p.set_defaults(run=cmd_due)
 
@@ -252,14 +395,44 @@ def build_parser() -> argparse.ArgumentParser:
                    help="jsonl (default) or csv for files; text or jsonl for --text")  # fmt: skip
     p.set_defaults(run=cmd_triage)
 
-    p = sub.add_parser("eval", help="measure triage on labelled cases (JSON Lines)")
-    p.add_argument("cases", help="labelled cases, JSON Lines in the contract's format")
+    p = sub.add_parser(
+        "eval", help="measure triage (buyer messages) or the policy check (seller messages)"
+    )
+    p.add_argument("cases", help="labelled cases, JSON Lines (with `rules`: policy cases)")
     p.add_argument("--min-category", type=float, help="fail below this category accuracy")
     p.add_argument("--min-reason-f1", type=float, help="fail below this reason macro-F1")
     p.add_argument("--min-flag-f1", type=float, help="fail below this flag micro-F1")
+    p.add_argument("--min-precision", type=float, help="policy: fail below this, any rule")
+    p.add_argument("--min-recall", type=float, help="policy: fail below this, any rule")
     p.add_argument("--misses", type=int, default=0, help="show this many misses")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("render", help="a buyer message from a template, ready to paste")
+    p.add_argument("template", help="template id (see `playbook templates`)")
+    buyer_help = "buyer language (en es ru pt fr de zh); default: the order's, or en"
+    p.add_argument("--lang", dest="buyer_lang", default=None, help=buyer_help)
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a value (repeatable)")
+    p.add_argument("--order", metavar="ORDERS_FILE", help="take values from this order file")
+    p.add_argument("--order-id", help="which order of --order (needed when it holds several)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=cmd_render)
+
+    p = sub.add_parser("templates", help="the buyer-message templates: ids, purposes, languages")
+    p.add_argument("--lang", dest="buyer_lang", default=None,
+                   help="only templates written in this buyer language")  # fmt: skip
+    p.add_argument("--staff-lang", dest="lang", choices=("en", "zh"), default="en",
+                   help="language of the purposes")  # fmt: skip
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(run=cmd_templates)
+
+    p = sub.add_parser("lint-message", help="check an outgoing message against the policy rules")
+    p.add_argument("file", nargs="?", help="a text file with the message, or - for stdin")
+    p.add_argument("--text", help="the message itself")
+    p.add_argument("--message-lang", help="the message's language if known (detected if not)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="staff language")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=cmd_lint_message)
 
     p = sub.add_parser("health", help="store health: ODR, disputes, feedback, delivery times")
     p.add_argument("orders", help="orders file (.csv or .xlsx), or - for CSV on stdin")

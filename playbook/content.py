@@ -167,8 +167,25 @@ class LocaleEntry(_Strict):
 
 
 class Locales(_Strict):
+    # the buyer languages the team writes in → the locale that formats money and dates
+    # when the order's country does not say (every message template covers all of them)
+    languages: dict[str, str] = Field(min_length=1)
     default: LocaleEntry
     countries: dict[str, LocaleEntry]
+
+    @model_validator(mode="after")
+    def _known_languages(self) -> Locales:
+        if "en" not in self.languages:
+            raise ValueError("languages: English (en) is needed, it is the fallback")
+        problems = [
+            f"countries.{country}.lang: {entry.lang!r} is not one of languages "
+            f"{sorted(self.languages)}"
+            for country, entry in {"default": self.default, **self.countries}.items()
+            if entry.lang not in self.languages
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def for_country(self, country: str | None) -> LocaleEntry:
         return self.countries.get(country or "", self.default)
@@ -597,6 +614,95 @@ class HealthFile(BaseModel):
         return self
 
 
+VariableType = Literal["text", "integer", "money", "date", "currency"]
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class TemplateVariable(_Strict):
+    """A value a message template needs, with an example that renders (and documents it)."""
+
+    type: VariableType
+    required: bool = True
+    example: str | int | float
+    # what a draft from an order uses when the order does not hold this value (optional)
+    default: str | int | float | None = None
+
+    @model_validator(mode="after")
+    def _example_fits(self) -> TemplateVariable:
+        for value in (self.example, self.default):
+            if value is not None:
+                self._check(value)
+        return self
+
+    def _check(self, value: str | int | float) -> None:
+        ok = {
+            "text": isinstance(value, str) and bool(value.strip()),
+            "integer": isinstance(value, int) and not isinstance(value, bool),
+            "money": isinstance(value, int | float) and not isinstance(value, bool),
+            "date": isinstance(value, str) and bool(_DATE.fullmatch(value)),
+            "currency": isinstance(value, str) and bool(re.fullmatch(r"[A-Z]{3}", value)),
+        }[self.type]
+        if not ok:
+            want = {
+                "text": "some text", "integer": "a whole number", "money": "a number",
+                "date": "a date as YYYY-MM-DD", "currency": "an ISO 4217 code such as USD",
+            }[self.type]  # fmt: skip
+            raise ValueError(f"{value!r} is not {want}")
+
+
+class TemplateServes(_Strict):
+    """What a template is for: one shipping step, one resolution, or a named situation."""
+
+    step: str | None = None
+    resolution: str | None = None
+    situation: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> TemplateServes:
+        given = [k for k in ("step", "resolution", "situation") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of step, resolution or situation")
+        if self.step and self.step not in ids.STEP_IDS:
+            raise ValueError(f"step {self.step!r} is not a checklist step id")
+        if self.resolution and self.resolution not in ids.RESOLUTION_IDS:
+            raise ValueError(f"resolution {self.resolution!r} is not a resolution id")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "step" if self.step else "resolution" if self.resolution else "situation"
+
+    @property
+    def target(self) -> str:
+        return self.step or self.resolution or self.situation or ""
+
+
+class TemplateText(_Strict):
+    subject: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+
+
+class MessageTemplate(_Strict):
+    """One buyer message (content/messages/<id>.yaml): its use, variables and bodies."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    serves: TemplateServes
+    purpose: Bilingual
+    variables: dict[str, TemplateVariable]
+    languages: dict[str, TemplateText] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _money_has_currency(self) -> MessageTemplate:
+        money = [n for n, v in self.variables.items() if v.type == "money"]
+        if money and not any(v.type == "currency" for v in self.variables.values()):
+            raise ValueError(f"{money} are money: declare `currency: {{type: currency}}` too")
+        return self
+
+    @property
+    def example_values(self) -> dict[str, Any]:
+        return {name: var.example for name, var in self.variables.items()}
+
+
 # file name → model; one entry per file a content folder must hold
 FILES: dict[str, type[BaseModel]] = {
     "steps.yaml": StepsFile,
@@ -613,13 +719,19 @@ FILES: dict[str, type[BaseModel]] = {
 
 # one file per buyer language triage reads: signals/<lang>.yaml; a trainer may add more
 SIGNALS_DIR = "signals"
+# one file per buyer-message template: messages/<id>.yaml
+MESSAGES_DIR = "messages"
 
 
 class Content:
     """The validated playbook content of one folder."""
 
     def __init__(
-        self, directory: Path, parsed: dict[str, BaseModel], signals: dict[str, SignalFile]
+        self,
+        directory: Path,
+        parsed: dict[str, BaseModel],
+        signals: dict[str, SignalFile],
+        templates: dict[str, MessageTemplate],
     ):
         self.directory = directory
         self.steps: list[Step] = parsed["steps.yaml"].steps
@@ -632,6 +744,7 @@ class Content:
         self.signals: dict[str, SignalFile] = signals
         self.resolutions: Resolutions = parsed["resolutions.yaml"]
         self.health: HealthFile = parsed["health.yaml"]
+        self.templates: dict[str, MessageTemplate] = templates
         self._labels: dict[tuple[str, str], dict[str, str]] = {}
 
     def labels(self, kind: str, lang: str) -> dict[str, str]:
@@ -767,10 +880,68 @@ def _load(directory: Path) -> Content:
             if value.lang != lang:
                 problems.append(f"{SIGNALS_DIR}/{path.name} → lang: says {value.lang!r}")
             signals[lang] = value
+    templates, found = _load_templates(directory / MESSAGES_DIR)
+    problems.extend(found)
     problems.extend(_cross_file_problems(parsed))
+    problems.extend(_template_links(parsed, templates))
     if problems:
         raise ContentError(problems)
-    return Content(directory, parsed, signals)
+    return Content(directory, parsed, signals, templates)
+
+
+def _load_templates(folder: Path) -> tuple[dict[str, MessageTemplate], list[str]]:
+    """Every messages/<id>.yaml, validated; the file name must be the template's id."""
+    templates: dict[str, MessageTemplate] = {}
+    problems: list[str] = []
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        problems.append(f"{MESSAGES_DIR}/: no message templates in {folder}")
+    for path in paths:
+        value, found = validate_file(path, MessageTemplate)
+        problems.extend(f"{MESSAGES_DIR}/{p}" for p in found)
+        if value is None:
+            continue
+        if value.id != path.stem:
+            problems.append(
+                f"{MESSAGES_DIR}/{path.name} → id: {value.id!r} differs from the file name"
+            )
+        templates[value.id] = value
+    return templates, problems
+
+
+def _template_links(
+    parsed: dict[str, BaseModel], templates: dict[str, MessageTemplate]
+) -> list[str]:
+    """Every template a step or a resolution names exists, and every language is covered."""
+    problems: list[str] = []
+    steps, plan, locales = (
+        parsed.get("steps.yaml"), parsed.get("resolutions.yaml"), parsed.get("locales.yaml")
+    )  # fmt: skip
+    named: list[tuple[str, str]] = []
+    if steps is not None:
+        for step in steps.steps:
+            for field in ("template", "urgent_template"):
+                if getattr(step, field):
+                    named.append((f"steps.yaml → {step.id} → {field}", getattr(step, field)))
+    if plan is not None:
+        named += [(f"resolutions.yaml → templates.{r}", t) for r, t in plan.templates.items()]
+    for where, template_id in named:
+        if template_id not in templates:
+            problems.append(f"{where}: no template {template_id!r} in {MESSAGES_DIR}/")
+    if locales is not None:
+        for template in templates.values():
+            missing = [lang for lang in locales.languages if lang not in template.languages]
+            extra = [lang for lang in template.languages if lang not in locales.languages]
+            if missing:
+                problems.append(
+                    f"{MESSAGES_DIR}/{template.id}.yaml → languages: no body for {missing}"
+                )
+            if extra:
+                problems.append(
+                    f"{MESSAGES_DIR}/{template.id}.yaml → languages: {extra} are not "
+                    "languages of locales.yaml"
+                )
+    return problems
 
 
 def _cross_file_problems(parsed: dict[str, BaseModel]) -> list[str]:

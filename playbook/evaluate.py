@@ -24,14 +24,13 @@ class CasesError(PlaybookError):
     """A labelled-cases file has lines that are not valid cases (each line named)."""
 
 
-def load_cases(path: str | Path) -> list[dict[str, Any]]:
-    """Read and check a labelled JSON Lines file; every bad line is reported at once."""
-    path = Path(path)
-    problems, cases = [], []
+def _read_objects(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """(line number, object) for each JSON Lines line, and the lines that are not objects."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise CasesError(f"{path}: cannot read ({exc})") from None
+    objects, problems = [], []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -43,6 +42,30 @@ def load_cases(path: str | Path) -> list[dict[str, Any]]:
         if not isinstance(case, dict):
             problems.append(f"line {number}: expected an object")
             continue
+        objects.append((number, case))
+    return objects, problems
+
+
+def _finish(path: Path, cases: list[dict[str, Any]], problems: list[str]) -> list[dict[str, Any]]:
+    if problems:
+        raise CasesError(f"{path}: {len(problems)} bad line(s):\n  - " + "\n  - ".join(problems))
+    if not cases:
+        raise CasesError(f"{path}: no cases")
+    return cases
+
+
+def is_policy_cases(path: str | Path) -> bool:
+    """Whether a labelled file holds seller messages × policy rules (a ``rules`` key)."""
+    objects, _ = _read_objects(Path(path))
+    return bool(objects) and "rules" in objects[0][1]
+
+
+def load_cases(path: str | Path) -> list[dict[str, Any]]:
+    """Read and check a labelled JSON Lines file; every bad line is reported at once."""
+    path = Path(path)
+    objects, problems = _read_objects(path)
+    cases = []
+    for number, case in objects:
         missing = [k for k in ("id", "text", "category", "reason", "flags") if k not in case]
         if missing:
             problems.append(f"line {number}: missing {missing}")
@@ -58,11 +81,24 @@ def load_cases(path: str | Path) -> list[dict[str, Any]]:
         if bad_flags:
             problems.append(f"line {number} ({case['id']}): unknown flags {bad_flags}")
         cases.append(case)
-    if problems:
-        raise CasesError(f"{path}: {len(problems)} bad line(s):\n  - " + "\n  - ".join(problems))
-    if not cases:
-        raise CasesError(f"{path}: no cases")
-    return cases
+    return _finish(path, cases, problems)
+
+
+def load_policy_cases(path: str | Path) -> list[dict[str, Any]]:
+    """Read and check labelled seller messages: ``{"id", "lang", "text", "rules": [...]}``."""
+    path = Path(path)
+    objects, problems = _read_objects(path)
+    cases = []
+    for number, case in objects:
+        missing = [k for k in ("id", "text", "rules") if k not in case]
+        if missing:
+            problems.append(f"line {number}: missing {missing}")
+            continue
+        unknown = [r for r in case["rules"] if r not in ids.POLICY_RULE_IDS]
+        if unknown:
+            problems.append(f"line {number} ({case['id']}): unknown rules {unknown}")
+        cases.append(case)
+    return _finish(path, cases, problems)
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:

@@ -163,3 +163,72 @@ class TriageBox(w.VBox):
         )
         self.result.value = assessment._repr_html_()
         return assessment
+
+
+class MessageComposer(w.VBox):
+    """Pick a template, a language and an order, fill the rest: the message previews live.
+
+    The work is :func:`playbook.messages.compose`; this only gathers input and shows it.
+    """
+
+    def __init__(
+        self,
+        orders: Any = None,
+        *,
+        template: str = "in_transit_notice",
+        buyer_lang: str = "en",
+        lang: str = "en",
+        content: Content | None = None,
+    ):
+        from .messages import ORDER_FIELDS, catalogue, compose
+
+        self._compose, self._order_fields = compose, set(ORDER_FIELDS)
+        self.content = content or load_content()
+        self.lang = lang
+        self.orders = (
+            {}
+            if orders is None
+            else {str(row["order_id"]): row for row in orders.to_dict(orient="records")}
+        )
+        ids = [row["id"] for row in catalogue(content=self.content)]
+        no_order = "—" if lang == "en" else "（无订单）"
+        self.template = w.Dropdown(options=ids, value=template, description="template")
+        self.language = w.Dropdown(options=list(self.content.locales.languages),
+                                   value=buyer_lang, description="language")  # fmt: skip
+        self.order = w.Dropdown(options=[(no_order, "")] + [(k, k) for k in self.orders],
+                                value="", description="order")  # fmt: skip
+        self.fields = w.VBox()
+        self.preview = w.HTML()
+        self._boxes: dict[str, w.Text] = {}
+        for control in (self.template, self.language, self.order):
+            control.observe(lambda _: self._rebuild(), names="value")
+        super().__init__([w.HBox([self.template, self.language, self.order]), self.fields,
+                          self.preview])  # fmt: skip
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """New template or order: one box per value the order does not supply."""
+        template = self.content.templates[self.template.value]
+        from_order = self._order_fields if self.order.value else set()
+        self._boxes = {}
+        for name, var in template.variables.items():
+            if name in from_order:
+                continue
+            box = w.Text(value=str(var.example), description=name,
+                         style={"description_width": "initial"})  # fmt: skip
+            box.observe(lambda _: self.update(), names="value")
+            self._boxes[name] = box
+        self.fields.children = list(self._boxes.values())
+        self.update()
+
+    def values(self) -> dict[str, str]:
+        return {name: box.value for name, box in self._boxes.items()}
+
+    def update(self):
+        """Re-draft the message from the current choices; returns the composition."""
+        order = self.orders.get(self.order.value) if self.order.value else None
+        result = self._compose(self.template.value, self.language.value, order, self.values(),
+                               content=self.content)  # fmt: skip
+        self.preview.value = result._repr_html_()
+        return result
+
