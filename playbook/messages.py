@@ -580,8 +580,7 @@ class Composition:
         if self.message is None:
             return f"✗ {self.error}"
         verdict = (
-            "\n".join(f"✗ {f.rule}: {f.span!r}" for f in self.findings)
-            or "✓ policy check passed"
+            "\n".join(f"✗ {f.rule}: {f.span!r}" for f in self.findings) or "✓ policy check passed"
         )
         notes = "".join(f"⚠ {w}\n" for w in self.message.warnings)
         return f"{notes}{self.message.subject}\n\n{self.message.body}\n\n{verdict}"

@@ -3,10 +3,13 @@
 Four rules, ids fixed by the contract (``ids.POLICY_RULE_IDS``):
 
 - ``review_incentive``: something of value offered in exchange for a review (incentive and
-  review term in one sentence, or a review request followed by "then …" and an incentive);
+  review term in one sentence, a review request followed by "then …"/"in return" and an
+  incentive, or a review request with "first"/"what if" next to a sentence with an incentive);
 - ``off_platform``: contact details (e-mail, phone, link, @handle) always; messenger and
   payment names unless the sentence refuses or warns against them;
-- ``blames_buyer``: blame or insult, unless a negation comes right before it in the clause;
+- ``blames_buyer``: a weighted score per sentence over cue classes (explicit blame, reproach,
+  scolding imperatives, the buyer's own action, sarcasm, rhetorical questions) minus dampers
+  ("sorry", "no worries"), flagged when it reaches the language's threshold;
 - ``false_promise``: a certainty ("guaranteed", "100%") tied to delivery or customs, or an
   exact date/weekday/"tomorrow" tied to arrival, unless the sentence hedges.
 
@@ -121,6 +124,11 @@ class ReviewLexicon(_Strict):
     # a condition put on the review ("as soon as the rating is gone"): an incentive in the
     # sentence before or after is the price of it
     conditions: list[Phrase] = Field(default_factory=list)
+    # "in return", "in exchange" anywhere in the sentence after a review request
+    exchange: list[Phrase] = Field(default_factory=list)
+    # a review request that sets an order or makes a proposal ("update the rating first",
+    # "what if you remove the review?"): an incentive in the sentence before or after is its price
+    sequencing: list[Phrase] = Field(default_factory=list)
 
 
 class OffPlatformLexicon(_Strict):
@@ -133,11 +141,44 @@ class OffPlatformLexicon(_Strict):
     refusals: list[Phrase] = Field(min_length=1)  # "cannot", "not allowed", "never pay"
 
 
-class BlameLexicon(_Strict):
+class BlameCue(_Strict):
+    """One cue class of blames_buyer: its weight in a sentence's score and its phrases."""
+
+    # what one sentence with this cue adds to the score; negative for dampers ("sorry")
+    weight: float = Field(ge=-10, le=10)
+    # a negation right before the cue in its clause cancels it ("it is NOT your fault")
+    negatable: bool = False
     phrases: list[Phrase] = Field(min_length=1)
+
+    @field_validator("weight")
+    @classmethod
+    def _not_zero(cls, value: float) -> float:
+        if value == 0:
+            raise ValueError("a weight of 0 does nothing; remove the class or give it a weight")
+        return value
+
+
+class BlameLexicon(_Strict):
+    """A sentence is flagged when the weights of the cue classes it holds reach ``threshold``.
+
+    Each class counts once per sentence, however many of its phrases the sentence holds.
+    """
+
+    threshold: float = Field(1.0, gt=0)
+    cues: dict[str, BlameCue] = Field(min_length=1)
     innocent: list[Phrase] = Field(
         default_factory=list
-    )  # overrides: "not your fault", "you are right"
+    )  # overrides: "not your fault", "you are right" (a cue overlapping one does not count)
+
+    @field_validator("cues")
+    @classmethod
+    def _reachable(cls, value: dict[str, BlameCue]) -> dict[str, BlameCue]:
+        if not any(c.weight > 0 for c in value.values()):
+            raise ValueError("no cue class has a positive weight: nothing could ever be flagged")
+        bad = [name for name in value if not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+        if bad:
+            raise ValueError(f"class names must be lower-case identifiers: {bad}")
+        return value
 
 
 class PromiseLexicon(_Strict):
@@ -223,9 +264,14 @@ class _Language:
         self.link_next = _alternation(rf"^\W*(?:{compile_phrase(x)})" for x in r.links_next)
         self.independent = _phrases(r.independent)
         self.condition = _phrases(r.conditions)
+        self.exchange = _phrases(r.exchange)
+        self.sequencing = _phrases(r.sequencing)
         self.channel = _phrases([*common.channels, *o.channels, *o.requests])
         self.refusal = _phrases(o.refusals)
-        self.blame = _phrases(b.phrases)
+        self.blame_threshold = b.threshold
+        cues = [(c.weight, c.negatable, _phrases(c.phrases)) for c in b.cues.values()]
+        self.blame_positive = [c for c in cues if c[0] > 0]
+        self.blame_negative = [c for c in cues if c[0] < 0]
         self.innocent = _phrases(b.innocent)
         self.certainty = _phrases([*common.certainty, *p.certainty])
         self.delivery = _phrases(p.delivery)
@@ -475,6 +521,8 @@ class _Checker:
         reviews = [(s, e) for s, e in reviews if not _overlaps(not_reviews, s, e)]
         independent = _spans(L.independent, text)
         conditions = _spans(L.condition, text)
+        exchange = _spans(L.exchange, text)
+        sequencing = _spans(L.sequencing, text)
         sentences = self.sentences
         for number, (lo, hi) in enumerate(sentences):
             near_lo = sentences[max(number - 1, 0)][0]
@@ -490,8 +538,20 @@ class _Checker:
             if rev and number + 1 < len(sentences) and L.link_next is not None:
                 nlo, nhi = sentences[number + 1]
                 nxt = _inside(incentives, nlo, nhi)
-                if nxt and L.link_next.search(text[nlo:nhi]):
+                if nxt and (L.link_next.search(text[nlo:nhi]) or _overlaps(exchange, nlo, nhi)):
                     self.add("review_incentive", rev[0][0], nxt[0][1])
+                    continue
+            # "Update the rating first. The refund follows." / "Want a coupon? Remove it first."
+            if rev and _overlaps(sequencing, lo, hi):
+                near = [
+                    _inside(incentives, *sentences[other])
+                    for other in (number + 1, number - 1)
+                    if 0 <= other < len(sentences)
+                ]
+                near = [n for n in near if n]
+                if near:
+                    pair = [near[0][0], rev[0]]
+                    self.add("review_incentive", min(s for s, _ in pair), max(e for _, e in pair))
                     continue
             # "Your refund is ready. It is released as soon as the rating is gone."
             if rev and conditions and self._conditioned(conditions, rev, lo, hi):
@@ -537,6 +597,10 @@ class _Checker:
                 if self._phone(m.group(1), m.start(1), records):
                     self.add("off_platform", m.start(), m.end(1))
         channels = _spans(L.channel, text)
+        if _CJK.search(text):
+            # "的PayPal", "加我WhatsApp": a Latin name right after a Chinese character
+            blanked = _CJK.sub(" ", text)
+            channels = sorted({*channels, *_spans(L.channel, blanked)})
         if channels:
             refusals = _spans(L.refusal, text)
             for start, end in channels:
@@ -561,15 +625,49 @@ class _Checker:
 
     # --- blames_buyer
     def blames_buyer(self) -> None:
+        """Score each sentence over the cue classes; flag it when it reaches the threshold."""
         L, text = self.lang, self.text
-        blames = _spans(L.blame, text)
-        if not blames:
-            return
+        hits = []
+        for weight, negatable, pattern in L.blame_positive:
+            spans = _spans(pattern, text)
+            if spans:
+                hits.append((weight, negatable, spans))
+        if not hits:
+            return  # most messages: no dampers or overrides to look for
+        for weight, negatable, pattern in L.blame_negative:
+            spans = _spans(pattern, text)
+            if spans:
+                hits.append((weight, negatable, spans))
         innocent = _spans(L.innocent, text)
-        for start, end in blames:
-            if _overlaps(innocent, start, end) or self._negated(start):
-                continue
-            self.add("blames_buyer", start, end)
+        for lo, hi in self._blame_units():
+            score, parts = 0.0, []
+            for weight, negatable, spans in hits:
+                inside = [
+                    (s, e)
+                    for s, e in _inside(spans, lo, hi)
+                    if weight < 0
+                    or not (_overlaps(innocent, s, e) or (negatable and self._negated(s)))
+                ]
+                if inside:
+                    score += weight
+                    if weight > 0:
+                        parts.append(inside[0])
+            if parts and score >= L.blame_threshold - 1e-9:
+                self.add("blames_buyer", min(s for s, _ in parts), max(e for _, e in parts))
+
+    def _blame_units(self) -> list[tuple[int, int]]:
+        """The sentences; a tag of at most two words or only emoji ("Seriously?", "👏") joins
+        the sentence before it, whose tone it sets."""
+        units: list[tuple[int, int]] = []
+        for lo, hi in self.sentences:
+            words = _WORD.findall(self.text, lo, hi)
+            # a run of Chinese characters is one "word": count two characters as one
+            size = sum(max(len(w) // 2, 1) if _CJK.match(w) else 1 for w in words)
+            if units and size <= 2:
+                units[-1] = (units[-1][0], hi)
+            else:
+                units.append((lo, hi))
+        return units
 
     def _negated(self, start: int) -> bool:
         L, text = self.lang, self.text

@@ -58,7 +58,11 @@ class Money:
 
     @classmethod
     def of(cls, order: Mapping[str, Any] | None) -> Money:
-        order = order or {}
+        """From an order row: a dict, a pandas Series (``orders.iloc[i]``) or None."""
+        if order is None:
+            order = {}
+        elif hasattr(order, "to_dict"):
+            order = order.to_dict()
         currency = order.get("currency")
         return cls(
             currency=currency if isinstance(currency, str) and currency else None,

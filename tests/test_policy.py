@@ -143,6 +143,34 @@ FAMILIES = [
     ("de", "Wenn Sie es nicht aufbauen können, schicken wir ein Video.", set()),
     ("zh", "优惠券已发，和评价没有关系哦。", set()),
     ("zh", "部分退款已准备好，会通过平台打款给您。", set()),
+    # scolding impatience, sarcasm, "the problem is you", blame by comparison
+    ("en", "Stop asking every hour, it will come when it comes.", {"blames_buyer"}),
+    ("ru", "Вы спрашиваете уже в пятый раз.", {"blames_buyer"}),
+    ("de", "Hören Sie auf, ständig nachzufragen.", {"blames_buyer"}),
+    ("zh", "您都问了三遍了，包裹在路上。", {"blames_buyer"}),
+    ("pt", "O que você esperava?", {"blames_buyer"}),
+    ("fr", "Le problème, c'est vous, pas la chemise.", {"blames_buyer"}),
+    ("es", "Otros clientes no tienen ningún problema con este modelo.", {"blames_buyer"}),
+    ("en", "You hooked it up wrong.", {"blames_buyer"}),
+    ("ru", "Если бы вы измерили заранее, проблемы бы не было.", {"blames_buyer"}),
+    # a review request with an order or a proposal, the price in the next sentence
+    ("en", "Update the rating first. The refund will follow.", {"review_incentive"}),
+    ("es", "¿Quiere descuento? Quite la reseña primero.", {"review_incentive"}),
+    ("de", "Ändern Sie zuerst die Bewertung. Die Erstattung folgt.", {"review_incentive"}),
+    ("zh", "想要优惠券？先删差评。", {"review_incentive"}),
+    ("zh", "直接转到您的PayPal。", {"off_platform"}),
+    # look-alikes that stay clean
+    ("pt", "A culpa não é sua, o fornecedor mandou a cor errada.", set()),
+    ("ru", "Вина не ваша, склад перепутал.", set()),
+    ("pt", "Desculpe, não atendemos por WhatsApp, use o chat do pedido.", set()),
+    ("fr", "Désolé, nous ne répondons pas sur WhatsApp, utilisez le chat.", set()),
+    ("es", "Hoy entregamos su paquete a la transportadora.", set()),
+    ("en", "First we check the photos. Then we release the refund.", set()),
+    ("zh", "先把商品寄回来，退款随后安排。", set()),
+    ("de", "Lesen Sie unsere vorherigen Nachrichten, dort steht die Sendungsnummer.", set()),
+    ("en", "Ask yourself which size you usually wear, then pick from the chart.", set()),
+    ("pt", "Quem mandou o pacote foi nosso armazém.", set()),
+    ("zh", "好评率98%，请放心购买。", set()),
 ]
 
 
@@ -218,7 +246,7 @@ def test_malformed_lexicon_names_file_and_field(tmp_path):
     folder = tmp_path / "policy"
     shutil.copytree(POLICY_DIR, folder)
     data = yaml.safe_load((folder / "fr.yaml").read_text(encoding="utf-8"))
-    data["blames_buyer"]["phrases"].append("(unclosed")
+    data["blames_buyer"]["cues"]["blame"]["phrases"].append("(unclosed")
     (folder / "fr.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     common = yaml.safe_load((folder / "common.yaml").read_text(encoding="utf-8"))
     del common["rules"]["false_promise"]
@@ -226,7 +254,7 @@ def test_malformed_lexicon_names_file_and_field(tmp_path):
     with pytest.raises(ContentError) as caught:
         load_policy(folder)
     message = str(caught.value)
-    assert "fr.yaml" in message and "blames_buyer.phrases" in message
+    assert "fr.yaml" in message and "blames_buyer.cues.blame.phrases" in message
     assert "common.yaml" in message and "rules" in message and "false_promise" in message
 
 
@@ -293,3 +321,90 @@ def test_every_message_template_is_clean():
         for f in check_policy(text, lang)
     ]
     assert bad == []
+
+
+# --- blames_buyer: a weighted score per sentence over cue classes
+
+# new wordings (written for these tests): no single memorised phrase, the cues add up
+BLAME_SCORED = [
+    ("en", "You put a wool sweater in the dryer and now you want a refund? Seriously?"),
+    ("en", "Third time you ask the same thing. Scroll up."),
+    ("en", "Bravo, you ran it on 220V and fried it 👏"),
+    ("en", "You left 2 stars without even reading the manual."),
+    ("es", "Es la cuarta vez que pregunta lo mismo."),
+    ("es", "Y la próxima vez lee bien la descripción antes de comprar."),
+    ("pt", "Você colocou na lava-louças e agora reclama? Sério?"),
+    ("fr", "Vous l'avez mis au micro-ondes et vous vous plaignez ? Sérieusement ?"),
+    ("de", "Sie haben es in die Mikrowelle gesteckt und wundern sich? Ernsthaft?"),
+    ("ru", "Вы засунули его в посудомойку и теперь жалуетесь? Серьёзно?"),
+    ("zh", "您把羊毛衫扔进烘干机，还怪我们？"),
+]
+
+# look-alikes: care advice, repeated answers, polite "next time", kind openings
+BLAME_LOOKALIKES = [
+    ("en", "Please wash it at 30 degrees, not at 90, so the colour stays bright."),
+    ("en", "We answered this above, here it is again 😊 Tracking: LP00123456789012."),
+    ("en", "Next time, please check the size chart before ordering — here it is: M is 92 cm."),
+    ("en", "You ordered size M; if it is too small we are happy to exchange it."),
+    ("en", "Before opening a dispute, please write to us here, we usually solve it faster."),
+    ("en", "Great idea to send a photo, thank you! We will check it today."),
+    ("en", "Please read the manual on page 2, the button is explained there. Hope it helps!"),
+    ("es", "Ya le respondimos arriba, aquí lo tiene otra vez 😊"),
+    ("es", "La próxima vez puede consultar la tabla de tallas antes de pedir; aquí la tiene."),
+    ("pt", "Da próxima vez, confira a tabela de medidas antes de comprar; aqui está ela."),
+    ("pt", "Parabéns pela compra! Qualquer dúvida estamos aqui."),
+    ("fr", "Lavez-le à 30 degrés, pas au lave-linge à 90, pour garder les couleurs."),
+    (
+        "fr",
+        "Vous avez commandé la taille M ; si elle est trop petite, nous l'échangeons avec plaisir.",
+    ),
+    ("de", "Wir haben oben schon geantwortet, hier ist es nochmal 😊"),
+    ("de", "Bevor Sie einen Streitfall eröffnen, schreiben Sie uns bitte hier."),
+    ("ru", "В следующий раз посмотрите таблицу размеров перед заказом, вот она."),
+    ("ru", "Прочитайте инструкцию, страница 2, там всё объяснено. Если не получится, поможем."),
+    ("zh", "上面已经回复过了，这里再发一次😊"),
+    ("zh", "请用30度水洗，不要用开水，也不要放烘干机。"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), BLAME_SCORED)
+def test_blame_cues_add_up(lang, text):
+    assert "blames_buyer" in rules(text, lang)
+
+
+@pytest.mark.parametrize(("lang", "text"), BLAME_LOOKALIKES)
+def test_blame_lookalikes_are_clean(lang, text):
+    assert "blames_buyer" not in rules(text, lang)
+
+
+def test_dampers_lower_the_score_but_not_below_explicit_blame():
+    assert rules("You ordered M. Read the size chart next time.", "en") == set()
+    assert rules("You ordered M, read the size chart next time.", "en") == {"blames_buyer"}
+    assert rules("Sorry, you ordered M, read the size chart next time.", "en") == set()
+    assert rules("Sorry, but it is your own fault.", "en") == {"blames_buyer"}
+
+
+def _broken_blame(tmp_path, change) -> str:
+    folder = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, folder)
+    data = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
+    change(data["blames_buyer"])
+    (folder / "en.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_policy(folder)
+    return str(caught.value)
+
+
+def test_blame_weights_are_validated(tmp_path):
+    def zero(b):
+        b["cues"]["scold"]["weight"] = 0
+
+    def only_dampers(b):
+        b["cues"] = {"damper": b["cues"]["damper"]}
+
+    def bad_threshold(b):
+        b["threshold"] = -1
+
+    assert "blames_buyer.cues.scold.weight" in _broken_blame(tmp_path / "a", zero)
+    assert "positive weight" in _broken_blame(tmp_path / "b", only_dampers)
+    assert "blames_buyer.threshold" in _broken_blame(tmp_path / "c", bad_threshold)

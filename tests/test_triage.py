@@ -271,3 +271,11 @@ def test_signals_come_in_reading_order_whatever_the_hash_seed():
     }  # fmt: skip
     assert len(outputs) == 1
     assert outputs.pop().startswith("['paquete")
+
+
+def test_money_reads_a_pandas_row():
+    from playbook.resolution import Money
+
+    row = pd.Series({"order_value": 30.0, "currency": "USD", "cost": 12.0, "shipping_cost": 4.0})
+    assert Money.of(row).profit == 14.0
+    assert Money.of(None).profit is None
