@@ -479,7 +479,10 @@ def assess(
         )
         notes.append(note_text["low_confidence"])
     elif reason == "not_received" and tracking == "delivered":
-        if context_scores.get("admits_receipt", 0) >= 2 or "keep_and_refund" in flags:
+        admits = context_scores.get("admits_receipt", 0)
+        checked = context_scores.get("good_faith_check", 0)
+        # the buyer's own words say it came, and outweigh any search they describe
+        if (admits >= 2 and admits > checked) or "keep_and_refund" in flags:
             reason = "bad_faith"
             notes.append(note_text["delivered_contradicted"])
         else:

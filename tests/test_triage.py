@@ -279,3 +279,13 @@ def test_money_reads_a_pandas_row():
     row = pd.Series({"order_value": 30.0, "currency": "USD", "cost": 12.0, "shipping_cost": 4.0})
     assert Money.of(row).profit == 14.0
     assert Money.of(None).profit is None
+
+
+def test_quoting_the_tracking_is_no_admission_of_receipt():
+    text = (
+        "Tracking says it was delivered on Monday but there is nothing in my mailbox "
+        "and my neighbours have not seen it"
+    )
+    a = assess(text, {"tracking_status": "delivered"})
+    assert (a.category, a.reason) == ("logistics", "not_received")
+    assert a.resolutions[0] == "escalate_to_platform"
