@@ -7,7 +7,7 @@ LAB_ARGS  ?=
 NOTEBOOKS := $(wildcard notebooks/*.ipynb exercises/*.ipynb)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: setup lab test lint unit nbval format bench eval notebooks clean
+.PHONY: setup lab drill test lint unit nbval browser format bench eval notebooks clean
 
 setup: $(STAMP)
 
@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 || true
 	@if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install -q --python $(BIN)/python -e '.[lab,test]'; \
+	  $(BIN)/uv pip install -q --python $(BIN)/python -e '.[lab,app,test]'; \
 	else \
-	  $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[lab,test]' 2>&1 | grep -v 'is ignored' || true; \
+	  $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[lab,app,test]' 2>&1 | grep -v 'is ignored' || true; \
 	fi
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 	  --display-name "Python 3 (seller-playbook)" >/dev/null
@@ -36,6 +36,13 @@ lab: $(STAMP)
 	@$(BIN)/jupyter trust $(NOTEBOOKS) >/dev/null 2>&1 || true
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
+
+# The scenario drill as a plain web app (no code shown) on http://127.0.0.1:$(DRILL_PORT).
+# Attempts go to PLAYBOOK_DB (a file or URL) or the user's data folder.
+DRILL_PORT ?= 8866
+drill: $(STAMP)
+	$(BIN)/voila notebooks/05_scenario_drill.ipynb --no-browser --Voila.ip=127.0.0.1 \
+	  --port=$(DRILL_PORT) --theme=light $(DRILL_ARGS)
 
 test: $(STAMP) lint unit nbval
 
@@ -72,10 +79,10 @@ eval: $(STAMP)
 	@echo "== triage, held out: heldout3"
 	$(BIN)/playbook eval tests/data/triage/heldout3.jsonl \
 	  --min-category 0.92 --min-reason-f1 0.85 --min-flag-f1 0.85
-	@for set in dev heldout; do \
+	@for set in dev heldout heldout2 heldout3; do \
 	  echo "== message policy, tuned on: $$set"; $(BIN)/playbook eval tests/data/policy/$$set.jsonl; done
-	@echo "== message policy, held out: heldout2"
-	$(BIN)/playbook eval tests/data/policy/heldout2.jsonl --min-precision 0.9 --min-recall 0.9
+	@echo "== message policy, held out: heldout4"
+	$(BIN)/playbook eval tests/data/policy/heldout4.jsonl --min-precision 0.9 --min-recall 0.9
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

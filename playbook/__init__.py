@@ -62,13 +62,23 @@ _EXPORTS: dict[str, str] = {
     "language_switch": "playbook.widgets",
     "TriageBox": "playbook.widgets",
     "MessageComposer": "playbook.widgets",
+    "ScenarioDrill": "playbook.widgets",
+    "ChecklistDrill": "playbook.widgets",
+    # training
+    "load_scenarios": "playbook.training",
+    "grade": "playbook.training",
+    "DrillSession": "playbook.drill",
+    "ProgressStore": "playbook.progress",
+    "ProgressStoreError": "playbook.progress",
     "compose": "playbook.messages",
 }
 
 _SUBMODULES = (
     "checklist",
     "content",
+    "drill",
     "evaluate",
+    "exercises",
     "guide",
     "health",
     "ids",
@@ -76,8 +86,11 @@ _SUBMODULES = (
     "messages",
     "orders",
     "policy",
+    "progress",
+    "report",
     "resolution",
     "sample",
+    "training",
     "triage",
     "widgets",
 )

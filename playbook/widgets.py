@@ -232,3 +232,164 @@ class MessageComposer(w.VBox):
         self.preview.value = result._repr_html_()
         return result
 
+
+class ScenarioDrill(w.VBox):
+    """One scenario at a time: read it, answer, submit, get feedback, go on to the next.
+
+    The session (:class:`playbook.drill.DrillSession`) picks, grades and records; this
+    only gathers the answers. Every attempt goes to the progress store (``PLAYBOOK_DB`` or
+    the user's data folder) unless ``record=False``.
+    """
+
+    kind: str | None = None
+
+    def __init__(
+        self,
+        trainee: str = "",
+        *,
+        skill: str | None = None,
+        difficulty: int | None = None,
+        lang: str = "en",
+        session: str | None = None,
+        record: bool = True,
+        store: Any = None,
+        content: Content | None = None,
+    ):
+        self.content = content or load_content()
+        self.lang, self.skill, self.difficulty, self.session_name = lang, skill, difficulty, session
+        self.record, self._store = record, store
+        zh = lang == "zh"
+        self.name = w.Text(value=trainee, placeholder="姓名" if zh else "your name",
+                           description="学员" if zh else "trainee")  # fmt: skip
+        self.start_button = w.Button(description="开始" if zh else "Start", button_style="primary")
+        self.notice = w.HTML()
+        self.card = w.HTML()
+        self.controls = w.VBox()
+        self.submit_button = w.Button(description="提交" if zh else "Submit",
+                                      button_style="primary", disabled=True)  # fmt: skip
+        self.next_button = w.Button(description="下一题" if zh else "Next", disabled=True)
+        self.feedback = w.HTML()
+        for widget, css in ((self, "pb-drill"), (self.name, "pb-trainee"),
+                            (self.start_button, "pb-start"), (self.submit_button, "pb-submit"),
+                            (self.next_button, "pb-next"), (self.feedback, "pb-feedback"),
+                            (self.card, "pb-scenario")):  # fmt: skip
+            widget.add_class(css)
+        self.start_button.on_click(lambda _: self.start())
+        self.submit_button.on_click(lambda _: self.submit())
+        self.next_button.on_click(lambda _: self.next())
+        self.inputs: dict[str, Any] = {}
+        self.drill: Any = None
+        self.last_grade: Any = None
+        super().__init__([
+            w.HBox([self.name, self.start_button]), self.notice, self.card, self.controls,
+            w.HBox([self.submit_button, self.next_button]), self.feedback,
+        ])  # fmt: skip
+        if trainee.strip():
+            self.start()
+
+    def _open_store(self) -> Any:
+        if not self.record:
+            return None
+        if self._store is not None:
+            return self._store
+        from .errors import PlaybookError
+        from .progress import ProgressStore
+
+        try:
+            self._store = ProgressStore()
+        except PlaybookError as exc:  # shown, never hidden: the drill still works
+            self.notice.value = (
+                f"<p style='color:#c62828'>⚠ progress is not saved: {html.escape(str(exc))}</p>"
+            )
+            return None
+        return self._store
+
+    def start(self) -> Any:
+        """Begin (or resume) the trainee's session and show the first scenario."""
+        from .drill import DrillSession
+
+        if not self.name.value.strip():
+            self.notice.value = "<p style='color:#c62828'>" + (
+                "请先输入姓名" if self.lang == "zh" else "Type your name first"
+            ) + "</p>"  # fmt: skip
+            return None
+        self.drill = DrillSession(
+            self.name.value, skill=self.skill, difficulty=self.difficulty, kind=self.kind,
+            lang=self.lang, session=self.session_name, store=self._open_store(),
+        )  # fmt: skip
+        self.name.disabled = self.start_button.disabled = True
+        return self.next()
+
+    def next(self) -> Any:
+        """Show the next scenario (or say the drill is complete)."""
+        from .drill import scenario_card_html
+
+        scenario = self.drill.next()
+        self.feedback.value = ""
+        self.next_button.disabled = True
+        if scenario is None:
+            self.card.value = (
+                "<h3>🎉 " + ("全部完成！" if self.lang == "zh" else "All done!") + "</h3>"
+            )
+            self.controls.children, self.submit_button.disabled = [], True
+            return None
+        self.card.value = scenario_card_html(scenario, self.lang)
+        self._build_inputs(scenario)
+        self.submit_button.disabled = False
+        return scenario
+
+    def _build_inputs(self, scenario: Any) -> None:
+        from .training import FIELDS, choices
+
+        self.inputs = {}
+        rows = []
+        for name in FIELDS[scenario.kind]:
+            options = choices(scenario, name, self.lang)
+            if name == "flags":
+                boxes = {value: w.Checkbox(description=label, indent=False, value=False)
+                         for label, value in options}  # fmt: skip
+                for value, box in boxes.items():
+                    box.add_class(f"pb-flag-{value}")
+                self.inputs[name] = boxes
+                rows.append(w.HBox([w.HTML(f"<b>{name}</b>"), *boxes.values()]))
+            else:
+                drop = w.Dropdown(options=[("—", ""), *options], value="", description=name,
+                                  style={"description_width": "90px"},
+                                  layout=w.Layout(width="520px"))  # fmt: skip
+                drop.add_class(f"pb-field-{name}")
+                self.inputs[name] = drop
+                rows.append(drop)
+        self.controls.children = rows
+
+    def answers(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, control in self.inputs.items():
+            if isinstance(control, dict):
+                out[name] = [value for value, box in control.items() if box.value]
+            else:
+                out[name] = control.value or None
+        return out
+
+    def set_answers(self, **answers: Any) -> None:
+        """Fill the controls (what a trainee's clicks do; handy in notebooks and tests)."""
+        for name, value in answers.items():
+            control = self.inputs[name]
+            if isinstance(control, dict):
+                for flag, box in control.items():
+                    box.value = flag in (value or [])
+            else:
+                control.value = value or ""
+
+    def submit(self) -> Any:
+        """Grade the answers, record the attempt, show the feedback; returns the Grade."""
+        self.last_grade = self.drill.answer(self.answers())
+        self.feedback.value = self.last_grade._repr_html_()
+        self.submit_button.disabled = True
+        self.next_button.disabled = False
+        return self.last_grade
+
+
+class ChecklistDrill(ScenarioDrill):
+    """What is due today for this order? The shipping-SOP scenarios, one order at a time."""
+
+    kind = "sop"
