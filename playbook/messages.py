@@ -546,6 +546,13 @@ def template_problems(content: Content | None = None) -> list[str]:
     return problems
 
 
+def orders_by_id(orders: Any) -> dict[str, dict[str, Any]]:
+    """An orders table (or None) as order id → row, for pickers and drafts."""
+    if orders is None:
+        return {}
+    return {str(row["order_id"]): row for row in orders.to_dict(orient="records")}
+
+
 def drafts_for(
     todo_table: Any, orders: Any, *, content: Content | None = None
 ) -> list[Message | None]:
@@ -555,7 +562,7 @@ def drafts_for(
     buyer_lang); ``orders`` the orders it was made from.
     """
     content = content or load_content()
-    by_id = {str(row["order_id"]): row for row in orders.to_dict(orient="records")}
+    by_id = orders_by_id(orders)
     out: list[Message | None] = []
     for order_id, template, lang in zip(
         todo_table["order_id"], todo_table["template"], todo_table["buyer_lang"], strict=True

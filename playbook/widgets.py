@@ -15,6 +15,7 @@ from IPython.display import Markdown, display
 
 from .checklist import StepState, done_step_ids, order_steps, with_step_done
 from .content import Content, load_content
+from .messages import orders_by_id
 
 STATUS_COLOURS: dict[str, str] = {
     "overdue": "#c62828",
@@ -137,11 +138,7 @@ class TriageBox(w.VBox):
         self._assess = assess
         self.content = content or load_content()
         self.lang = lang
-        self.orders = (
-            {}
-            if orders is None
-            else {str(row["order_id"]): row for row in orders.to_dict(orient="records")}
-        )
+        self.orders = orders_by_id(orders)
         no_order = "—" if lang == "en" else "（无订单）"
         self.message = w.Textarea(value=text, placeholder="buyer message…",
                                   layout=w.Layout(width="100%", height="80px"))  # fmt: skip
@@ -185,11 +182,7 @@ class MessageComposer(w.VBox):
         self._compose, self._order_fields = compose, set(ORDER_FIELDS)
         self.content = content or load_content()
         self.lang = lang
-        self.orders = (
-            {}
-            if orders is None
-            else {str(row["order_id"]): row for row in orders.to_dict(orient="records")}
-        )
+        self.orders = orders_by_id(orders)
         ids = [row["id"] for row in catalogue(content=self.content)]
         no_order = "—" if lang == "en" else "（无订单）"
         self.template = w.Dropdown(options=ids, value=template, description="template")
