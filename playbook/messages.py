@@ -159,9 +159,6 @@ def _prepare(
 
     Names in ``fill_in`` (a draft's missing values) show as a visible ⟨name⟩ to finish.
     """
-    from babel.dates import format_date
-    from babel.numbers import format_currency
-
     unknown = sorted(set(values) - set(template.variables))
     if unknown:
         raise MessageError(
@@ -195,8 +192,7 @@ def _prepare(
         if value is None or (isinstance(value, str) and not value.strip()):
             out[name] = None
             continue
-        out[name] = _format(template, name, var, value, _locale(locale), currency,
-                            format_date, format_currency)  # fmt: skip
+        out[name] = _format(template, name, var, value, _locale(locale), currency)
     return out
 
 
@@ -207,9 +203,10 @@ def _format(
     value: Any,
     locale: Any,
     currency: str | None,
-    format_date: Any,
-    format_currency: Any,
 ) -> Any:
+    from babel.dates import format_date
+    from babel.numbers import format_currency
+
     if var.type == "text":
         return " ".join(str(value).split())  # one line: a pasted name cannot break the layout
     if var.type == "integer":

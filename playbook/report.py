@@ -137,7 +137,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def plot_skills(attempts: pd.DataFrame, lang: str = "en") -> Any:
+def plot_skills(attempts: pd.DataFrame) -> Any:
     """One bar per skill (mean score over everyone), with the pass bar drawn across."""
     from .health import _axes
 
