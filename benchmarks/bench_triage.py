@@ -20,10 +20,17 @@ def run(n: int = 20_000) -> dict[str, str]:
     texts = [c["text"] for c in cases] or ["it does not work"]
     frame = pd.DataFrame({"text": (texts * (n // len(texts) + 1))[:n]})
     assess_many(frame.head(50), progress=False)  # compile the signals outside the timing
-    start = time.perf_counter()
-    assess_many(frame, progress=False)
-    elapsed = time.perf_counter() - start
-    figures[f"triage.assess_many({n:,} messages, one core)"] = f"{n / elapsed:,.0f} messages/s"
+    # CPU time of this process (one core), best and median of five runs: this machine is
+    # shared, and the best run is the one least disturbed by its neighbours
+    rates = []
+    for _ in range(5):
+        start = time.process_time()
+        assess_many(frame, progress=False)
+        rates.append(n / (time.process_time() - start))
+    rates.sort()
+    figures[f"triage.assess_many({n:,} messages, one core)"] = (
+        f"{rates[-1]:,.0f} messages/s best of 5, {rates[2]:,.0f} median"
+    )
     tuned = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "heldout.jsonl", "heldout2.jsonl")
     for name in (*tuned, "heldout3.jsonl"):
         if (DATA / name).exists():

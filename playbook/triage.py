@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import html
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,7 @@ from itertools import chain
 from typing import Any
 
 import pandas as pd
+from ahocorasick_rs import AhoCorasick
 
 from . import ids
 from .content import Content, SignalFile, load_content
@@ -29,18 +31,20 @@ from .phrases import (
     literal_pieces,
     normalise,
     required_groups,
-    trie_pattern,
 )
 from .resolution import Money, Option, price_options
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _WORD = re.compile(r"[\w']+")
-_LAST_CLAUSE = re.compile(r"(?<=[.,;:!?。，；！？\n])[^.,;:!?。，；！？\n]*\Z")
-_WORD_ONLY = re.compile(r"\w+")
+_CLAUSE = re.compile(r"[^.,;:!?。，；！？\n]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _UPPER = re.compile(r"[A-ZÀ-ÞА-ЯЁ]")
+# look-arounds that see a newline exactly as they see the start or end of a text
+_NEWLINE_SAFE = re.compile(r"\(\?!\\w\)|\(\?<!\\w(?:\.\{\d+\})?\)|\(\?<=\\d\)|\\\$")
+_NEWLINE_SENSITIVE = re.compile(r"\(\?[=!<]|[\^$]|\\[AZsSn]")
+_EIGHT_CAPITALS = re.compile(r"(?:[^A-ZÀ-ÞА-ЯЁ]*[A-ZÀ-ÞА-ЯЁ]){8}")
 _LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿА-Яа-яЁё]")
 
 
@@ -140,54 +144,52 @@ class _Phrase:
     regex: re.Pattern
     source: str
     # every literal piece a match contains, and for each required group the pieces one of
-    # which it contains: a phrase whose text lacks them cannot match, and a few substring
-    # tests are far cheaper than running its regex
-    required: tuple[str, ...]
-    groups: tuple[tuple[str, ...], ...]
+    # which it contains: a phrase whose text lacks them cannot match, and a set test on the
+    # pieces found in the message is far cheaper than running its regex
+    required: frozenset[str]
+    groups: tuple[frozenset[str], ...]
+    order: int  # its place among all phrases: ties between equal hits go to the first
+    # whether its regex may run over many messages joined by newlines: it has no look-around
+    # or anchor that a newline would answer differently from the start or end of a text
+    joinable: bool
 
     @classmethod
     def of(
-        cls, kind: str, label: str, lang: str, weight: float, phrase: str, common: frozenset[str]
+        cls,
+        order: int,
+        entry: tuple[str, str, str, float, str],
+        common: frozenset[str],
     ) -> _Phrase:
+        kind, label, lang, weight, phrase = entry
         regex = re.compile(compile_phrase(phrase))
         found = anchors(phrase, common)
-        required = tuple(p for p in dict.fromkeys(literal_pieces(phrase)) if p not in found)
-        groups = required_groups(phrase)
-        return cls(kind, label, lang, weight, found, regex, phrase, required, groups)
+        required = frozenset(p for p in literal_pieces(phrase) if _telling(p)) - set(found)
+        groups = tuple(
+            frozenset(group) for group in required_groups(phrase) if all(map(_telling, group))
+        )
+        joinable = not _NEWLINE_SENSITIVE.search(_NEWLINE_SAFE.sub("", regex.pattern))
+        return cls(
+            kind, label, lang, weight, found, regex, phrase, required, groups, order, joinable
+        )
+
+    @property
+    def pieces(self) -> set[str]:
+        """Every literal piece the matcher needs to know is in a message or not."""
+        return {*self.anchors, *self.required, *chain.from_iterable(self.groups)}
 
 
-def _may_match(phrase: _Phrase, text: str) -> bool:
-    """Whether ``text`` holds every literal piece the phrase needs (plain loops: cheaper
-    than all()/any() generators on one to three pieces)."""
-    for piece in phrase.required:
-        if piece not in text:
-            return False
-    for group in phrase.groups:
-        for piece in group:
-            if piece in text:
-                break
-        else:
-            return False
-    return True
-
-
-def _starts_word(literal: str, phrases: list[_Phrase]) -> bool:
-    """Whether every phrase with this anchor has it at the start of a word of letters."""
-    if not _WORD_ONLY.fullmatch(literal) or any(is_cjk(c) for c in literal):
-        return False
-    for phrase in phrases:
-        source = normalise(phrase.source)
-        index = source.find(literal)
-        if index < 0 or (index > 0 and (source[index - 1].isalnum() or source[index - 1] in "*_")):
-            return False
-    return True
+def _telling(piece: str) -> bool:
+    """Whether a piece is rare enough to be worth looking for ("a", "de" are in most text)."""
+    return len(piece) >= 3 or (piece != "" and is_cjk(piece[0]))
 
 
 class _Matcher:
     """Every language's phrases, compiled once; a message is matched in one pass.
 
-    Each phrase is tried only when its anchor (a literal piece every match contains) is in
-    the text, which keeps batches fast with hundreds of phrases in seven languages.
+    One Aho-Corasick scan (in C) finds which literal pieces of all phrases the message
+    holds. A phrase is then tried only when one of its anchors is there, and its regex runs
+    only when every piece it needs is there too, which keeps batches fast with thousands of
+    phrases in seven languages.
     """
 
     def __init__(self, signals: Mapping[str, SignalFile], negatable: Iterable[str]):
@@ -195,6 +197,11 @@ class _Matcher:
         self.negatable = frozenset(negatable)
         self.negations = {
             lang: frozenset(normalise(n) for n in f.negations) for lang, f in signals.items()
+        }
+        self.negation_regex = {
+            lang: re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+            for lang, words in self.negations.items()
+            if words
         }
         self.conditionals = {
             lang: frozenset(normalise(c) for c in f.conditionals) for lang, f in signals.items()
@@ -205,37 +212,37 @@ class _Matcher:
         for lang in self.latin_langs:
             for word in {normalise(w) for w in signals[lang].detect}:
                 self.word_langs[word] = (*self.word_langs.get(word, ()), lang)
+        # letters that only some languages use (ñ, ß, ç): each is worth two words
+        self.char_langs: dict[str, tuple[str, ...]] = {}
+        for lang in self.latin_langs:
+            for char in dict.fromkeys(signals[lang].detect_chars):
+                self.char_langs[char] = (*self.char_langs.get(char, ()), lang)
+        chars = "".join(map(re.escape, self.char_langs))
+        self.char_regex = re.compile(f"[{chars}]") if chars else None
         # function words and negations of every language: poor anchors, they are everywhere
         common = frozenset(
             normalise(w) for f in signals.values() for w in [*f.detect, *f.negations]
         )
-        self.phrases = [
-            _Phrase.of(kind, label, lang, weight, phrase, common)
+        entries = [
+            (kind, label, lang, weight, phrase)
             for lang, file in self.files.items()
             for kind in ("reasons", "flags", "context")
             for label, phrase, weight in file.entries(kind)
         ]
+        self.phrases = [_Phrase.of(order, e, common) for order, e in enumerate(entries)]
         self.always = [p for p in self.phrases if not p.anchors]
         self.by_anchor: dict[str, list[_Phrase]] = {}
         for phrase in self.phrases:
             for literal in phrase.anchors:
                 self.by_anchor.setdefault(literal, []).append(phrase)
-        # Most anchors begin a word: look them up as prefixes of the message's words (a few
-        # dict look-ups a word). The rest (Chinese, mid-word, with punctuation) are searched.
-        self.word_anchors = {a for a in self.by_anchor if _starts_word(a, self.by_anchor[a])}
-        searched = [a for a in self.by_anchor if a not in self.word_anchors]
-        self.searched = [a for a in searched if not any(map(is_cjk, a))]
-        self.searched_cjk = [a for a in searched if any(map(is_cjk, a))]
-        # one scan finds the longest word anchor at each word start; the shorter anchors
-        # that start there are its prefixes
-        words = sorted(self.word_anchors)
-        self.word_regex = re.compile(rf"(?<!\w)({trie_pattern(words)})") if words else None
-        self.prefixes = _prefixes(words, self.word_anchors)
-        # Chinese anchors may start anywhere: a look-ahead finds the longest at every position
-        cjk = sorted(self.searched_cjk)
-        self.cjk_regex = re.compile(f"(?=({trie_pattern(cjk)}))") if cjk else None
-        self.cjk_prefixes = _prefixes(cjk, set(cjk))
+        self.anchor_set = frozenset(self.by_anchor)
+        self.pieces = AhoCorasick(sorted(set().union(*(p.pieces for p in self.phrases))))
+        # the phrases a negation before them cancels ("not broken")
+        self.negatable_phrases = frozenset(
+            p for p in self.phrases if p.weight > 0 and p.label in self.negatable
+        )
         self._notes: dict[str, dict[str, str]] = {}
+        self._evidence: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
         self._unpriced: dict[tuple[tuple[str, ...], str], list[Option]] = {}
 
     def unpriced(self, resolutions: tuple[str, ...], lang: str, content: Content) -> list[Option]:
@@ -253,16 +260,25 @@ class _Matcher:
             self._notes[lang] = {key: text(lang) for key, text in plan.context.items()}
         return self._notes[lang]
 
+    def evidence_text(self, plan: Any, evidence: tuple[str, ...], lang: str) -> tuple[str, ...]:
+        """The evidence items worded in one staff language (worded once per list)."""
+        key = (evidence, lang)
+        if key not in self._evidence:
+            self._evidence[key] = tuple(plan.evidence[e](lang) for e in evidence)
+        return self._evidence[key]
+
     def negated(self, text: str, start: int, lang: str) -> bool:
         """Whether a negation word of ``lang`` stands just before ``start`` in its clause."""
         negations = self.negations.get(lang)
         if not negations or start == 0:
             return False
+        # most hits have no negation word anywhere near: one C search rules that out
+        if not self.negation_regex[lang].search(text, max(0, start - 48), start):
+            return False
         window = self.files[lang].negation_window
         before = text[max(0, start - 48) : start]
-        clause = _LAST_CLAUSE.search(before)  # what follows the last clause end
-        if clause is not None:
-            before = clause.group(0)
+        # what follows the last clause end (matched on the reversed text: one linear pass)
+        before = before[len(before) - _CLAUSE.match(before[::-1]).end() :]
         if lang == "zh" or (before and is_cjk(before[-1])):
             tail = before[-window:]
             return any(n in tail for n in negations)
@@ -276,43 +292,113 @@ class _Matcher:
 
     def find(self, text: str) -> list[tuple[str, Hit]]:
         """(kind, hit) for every phrase in ``text``; overlapping hits of one label count once."""
-        found: dict[str, list[tuple[int, int, _Phrase]]] = {}
-        present = {a for a in self.searched if a in text}
-        if self.cjk_regex is not None and _CJK.search(text):
-            for longest in set(self.cjk_regex.findall(text)):
-                present.update(self.cjk_prefixes[longest])
-        if self.word_regex is not None:
-            for longest in set(self.word_regex.findall(text)):
-                present.update(self.prefixes[longest])
+        spans: list[tuple[int, int, _Phrase]] = []
+        present = set(self.pieces.find_matches_as_strings(text, overlapping=True))
         # a phrase with several anchors runs once, however many of them are present
-        by_anchor = self.by_anchor
-        candidates = dict.fromkeys(chain(self.always, *(by_anchor[a] for a in present)))
-        spans = []
+        anchored = chain.from_iterable(map(self.by_anchor.__getitem__, present & self.anchor_set))
+        candidates = dict.fromkeys(chain(self.always, anchored) if self.always else anchored)
         for phrase in candidates:
-            if _may_match(phrase, text):
+            # plain loops: a generator per phrase would cost more than the test itself
+            if phrase.required and not phrase.required <= present:
+                continue
+            for group in phrase.groups:
+                if present.isdisjoint(group):
+                    break
+            else:
                 spans.extend((m.start(), m.end(), phrase) for m in phrase.regex.finditer(text))
+        return self._hits(text, spans)
+
+    def find_many(self, texts: list[str]) -> list[list[tuple[str, Hit]]]:
+        """:meth:`find` for a batch, with the same result, message by message.
+
+        Each phrase runs once over the messages that hold its pieces, joined by newlines
+        (no phrase matches across one unless it spans words, and then those messages are
+        run again one by one), so the cost per message is the regex scan itself rather
+        than thousands of small Python steps.
+        """
+        holders: dict[str, list[int]] = {}  # piece -> the messages that hold it
+        for number, text in enumerate(texts):
+            for piece in set(self.pieces.find_matches_as_strings(text, overlapping=True)):
+                holders.setdefault(piece, []).append(number)
+        held = {piece: set(numbers) for piece, numbers in holders.items()}
+        everyone = set(range(len(texts)))
+        spans: list[list[tuple[int, int, _Phrase]]] = [[] for _ in texts]
+        for phrase in self.phrases:
+            if phrase.anchors:
+                numbers = set().union(*(held.get(a, ()) for a in phrase.anchors))
+            else:
+                numbers = set(everyone)
+            for piece in phrase.required:
+                if not numbers:
+                    break
+                numbers &= held.get(piece, set())
+            for group in phrase.groups:
+                if not numbers:
+                    break
+                numbers &= set().union(*(held.get(p, ()) for p in group))
+            if numbers:
+                self._run(phrase, sorted(numbers), texts, spans)
+        return [self._hits(text, found) for text, found in zip(texts, spans, strict=True)]
+
+    def _run(
+        self,
+        phrase: _Phrase,
+        numbers: list[int],
+        texts: list[str],
+        spans: list[list[tuple[int, int, _Phrase]]],
+    ) -> None:
+        """Add the matches of ``phrase`` in the messages ``numbers`` to their spans."""
+        if len(numbers) == 1 or not phrase.joinable:
+            for number in numbers:
+                text = texts[number]
+                found = phrase.regex.finditer(text)
+                spans[number].extend((m.start(), m.end(), phrase) for m in found)
+            return
+        starts, offset = [], 0
+        for number in numbers:
+            starts.append(offset)
+            offset += len(texts[number]) + 1
+        joined = "\n".join([texts[n] for n in numbers])
+        found: list[tuple[int, int, int]] = []
+        again: set[int] = set()  # messages a match ran across: run alone
+        for match in phrase.regex.finditer(joined):
+            start, stop = match.span()
+            index = bisect_right(starts, start) - 1
+            first = starts[index]
+            if stop - first > len(texts[numbers[index]]):
+                again.update(range(index, bisect_right(starts, stop - 1)))
+            else:
+                found.append((index, start - first, stop - first))
+        for index, start, stop in found:
+            if index not in again:
+                spans[numbers[index]].append((start, stop, phrase))
+        for index in sorted(again):
+            self._run(phrase, [numbers[index]], texts, spans)
+
+    def _hits(self, text: str, spans: list[tuple[int, int, _Phrase]]) -> list[tuple[str, Hit]]:
+        """The hits of ``text`` from its phrase matches: negated ones dropped, overlapping
+        ones of one label counted once, in reading order."""
+        found: dict[str, list[tuple[int, int, _Phrase]]] = {}
+        negatable = self.negatable_phrases
         for start, stop, phrase in spans:
-            if (
-                phrase.weight > 0
-                and phrase.label in self.negatable
-                and self.negated(text, start, phrase.lang)
-            ):
+            if phrase in negatable and self.negated(text, start, phrase.lang):
                 continue
             found.setdefault(phrase.label, []).append((start, stop, phrase))
         hits = []
         for label_spans in found.values():
             # overlapping phrases of one label count once: the strongest (then longest) wins;
             # a negative phrase is counter-evidence and always counts ("100%" is no discount)
-            label_spans.sort(key=lambda s: (-s[2].weight, s[0] - s[1], s[0]))
+            label_spans.sort(key=_strongest_first)
             taken: list[tuple[int, int]] = []
             for start, stop, phrase in label_spans:
-                if phrase.weight < 0 or all(stop <= a or start >= b for a, b in taken):
+                if phrase.weight < 0 or _free(start, stop, taken):
                     taken.append((start, stop))
-                    hit = Hit(phrase.label, text[start:stop], phrase.lang, phrase.weight)
-                    hits.append((start, phrase.kind, hit))
-        # in reading order, whatever order the anchors were found in (sets are unordered)
-        hits.sort(key=lambda h: (h[0], h[2].label, h[2].text))
-        return [(kind, hit) for _, kind, hit in hits]
+                    words = text[start:stop]
+                    hit = Hit(phrase.label, words, phrase.lang, phrase.weight)
+                    hits.append((start, phrase.label, words, phrase.order, phrase.kind, hit))
+        # in reading order, whatever order the phrases ran in
+        hits.sort()
+        return [(h[4], h[5]) for h in hits]
 
     def detect(self, text: str, raw: str) -> str | None:
         """The message's main language, or None when nothing tells.
@@ -328,21 +414,34 @@ class _Matcher:
             if cyrillic > latin and "ru" in self.files:
                 return "ru"
         scores = dict.fromkeys(self.latin_langs, 0.0)
-        for word in _WORD.findall(text):
-            for lang in self.word_langs.get(word, ()):
+        word_langs = self.word_langs
+        for word in filter(word_langs.__contains__, _WORD.findall(text)):
+            for lang in word_langs[word]:
                 scores[lang] += 1
-        if not raw.isascii():
-            lowered = raw.casefold()
-            for lang in self.latin_langs:
-                scores[lang] += 2 * sum(lowered.count(c) for c in self.files[lang].detect_chars)
-        if not scores or max(scores.values()) == 0:
+        if not raw.isascii() and self.char_regex is not None:
+            char_langs = self.char_langs
+            for char in self.char_regex.findall(raw.casefold()):
+                for lang in char_langs[char]:
+                    scores[lang] += 2
+        best = max(scores.values(), default=0)
+        if best == 0:
             return None
-        return max(scores, key=lambda lang: (scores[lang], lang == "en"))
+        if scores.get("en") == best:  # English wins a tie
+            return "en"
+        return max(scores, key=scores.__getitem__)
 
 
-def _prefixes(words: list[str], anchors: set[str]) -> dict[str, list[str]]:
-    """Each anchor's prefixes that are anchors too (itself included)."""
-    return {a: [a[:k] for k in range(1, len(a) + 1) if a[:k] in anchors] for a in words}
+def _strongest_first(span: tuple[int, int, _Phrase]) -> tuple[float, int, int, int]:
+    start, stop, phrase = span
+    return -phrase.weight, start - stop, start, phrase.order
+
+
+def _free(start: int, stop: int, taken: list[tuple[int, int]]) -> bool:
+    """Whether [start, stop) overlaps none of the spans already taken."""
+    for a, b in taken:  # noqa: SIM110 - a plain loop: all() over a generator costs more
+        if stop > a and start < b:
+            return False
+    return True
 
 
 @lru_cache(maxsize=8)
@@ -368,7 +467,8 @@ def _clean(text: Any, limit: int) -> tuple[str, list[str]]:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    text = _CONTROL.sub(" ", text)
+    if not text.isprintable():  # every control character is unprintable: most text skips this
+        text = _CONTROL.sub(" ", text)
     return text, notes
 
 
@@ -376,7 +476,7 @@ def _shouting(text: str) -> bool:
     """Mostly capital letters (Latin or Cyrillic), over enough letters to mean it."""
     if text == text.lower():
         return False
-    if sum(map(str.isupper, text)) < 8:  # 12 letters at over 60 % capitals need 8 of them
+    if not _EIGHT_CAPITALS.match(text):  # 12 letters at over 60 % capitals need 8 of them
         return False
     letters = len(text) - len(_LETTER.sub("", text))  # one string, not a list of letters
     return letters >= 12 and (len(text) - len(_UPPER.sub("", text))) / letters > 0.6
@@ -426,18 +526,43 @@ def assess(
     assessment with a note. ``lang`` is the message's language if known (detected if not).
     """
     content = content or load_content()
+    read = _Read.of(text, lang, content)
+    return _decide(read, _matcher(content).find(read.norm), order, staff_lang, content)
+
+
+@dataclass
+class _Read:
+    """A message as the matcher reads it: cleaned, normalised, its language known."""
+
+    cleaned: str
+    norm: str
+    lang: str
+    notes: list[str]
+
+    @classmethod
+    def of(cls, text: Any, lang: str | None, content: Content) -> _Read:
+        cleaned, notes = _clean(text, content.resolutions.scoring.max_chars)
+        norm = normalise(cleaned)
+        if lang not in content.signals:
+            lang = _matcher(content).detect(norm, cleaned) or "en"
+        return cls(cleaned, norm, lang, notes)
+
+
+def _decide(
+    read: _Read,
+    found: list[tuple[str, Hit]],
+    order: Mapping[str, Any] | pd.Series | None,
+    staff_lang: str,
+    content: Content,
+) -> Assessment:
+    """The assessment from what the matcher found in a message, and the order."""
     if isinstance(order, pd.Series):
         order = order.to_dict()
     plan = content.resolutions
     scoring = plan.scoring
     matcher = _matcher(content)
     note_text = matcher.notes(plan, staff_lang)
-
-    cleaned, notes = _clean(text, scoring.max_chars)
-    norm = normalise(cleaned)
-    message_lang = lang if lang in content.signals else (matcher.detect(norm, cleaned) or "en")
-
-    found = matcher.find(norm)
+    cleaned, notes, message_lang = read.cleaned, list(read.notes), read.lang
     hits = [hit for kind, hit in found if kind != "context"]
     context = [hit for kind, hit in found if kind == "context"]
     if _shouting(cleaned):
@@ -466,7 +591,8 @@ def assess(
     flags = tuple(f for f in ids.FLAG_IDS if flag_scores[f] >= scoring.flag_threshold)
 
     # a stable sort keeps the contract's order among equal scores
-    (first, top), (_, second) = sorted(scores.items(), key=lambda kv: -kv[1])[:2]
+    first = max(scores, key=scores.__getitem__)  # the first of equals, as a stable sort
+    top, second = sorted(scores.values(), reverse=True)[:2]
     reason = first
     tracking = _get(order, "tracking_status")
     resolutions_first: list[str] = []
@@ -545,7 +671,7 @@ def assess(
         money=money,
         response_deadline=_deadline(order, content),
         staff_lang=staff_lang,
-        evidence_text=tuple(plan.evidence[e](staff_lang) for e in evidence),
+        evidence_text=matcher.evidence_text(plan, tuple(evidence), staff_lang),
     )
 
 
@@ -575,30 +701,47 @@ def assess_many(
     order_cols = [c for c in ORDER_KEYS if c in frame.columns]
     texts = frame[text_col].tolist()
     langs = frame[lang_col].tolist() if lang_col and lang_col in frame.columns else None
-    orders: Iterable[dict | None] = (
+    orders: list[dict | None] = (
         frame[order_cols].to_dict(orient="records") if order_cols else [None] * len(frame)
     )
-    rows = zip(texts, orders, langs or [None] * len(frame), strict=True)
+    langs = langs or [None] * len(frame)
     show = progress if progress is not None else len(frame) > 2000
+    bar = None
     if show:
         from tqdm.auto import tqdm
 
-        rows = tqdm(rows, total=len(frame), desc="triage", unit="msg")
+        bar = tqdm(total=len(frame), desc="triage", unit="msg")
+    matcher = _matcher(content)
+    records = []
     # Assessments hold no reference cycles, so reference counting frees them; pausing the
     # cycle collector for the batch saves the repeated full scans it would otherwise make
     # of everything already loaded (about a quarter of the time on big batches).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        records = [
-            assess(text, order, lang=lang if isinstance(lang, str) else None,
-                   staff_lang=staff_lang, content=content).to_dict()
-            for text, order, lang in rows
-        ]  # fmt: skip
+        # in chunks: the matcher runs each phrase once per chunk, and the bar moves
+        for first in range(0, len(texts), _CHUNK):
+            chunk = slice(first, first + _CHUNK)
+            reads = [
+                _Read.of(text, lang if isinstance(lang, str) else None, content)
+                for text, lang in zip(texts[chunk], langs[chunk], strict=True)
+            ]
+            found = matcher.find_many([read.norm for read in reads])
+            records += [
+                _decide(read, hits, order, staff_lang, content).to_dict()
+                for read, hits, order in zip(reads, found, orders[chunk], strict=True)
+            ]
+            if bar is not None:
+                bar.update(len(reads))
     finally:
         if collecting:
             gc.enable()
+        if bar is not None:
+            bar.close()
     return pd.DataFrame.from_records(records, index=frame.index)
+
+
+_CHUNK = 2000  # messages matched together: big enough to share the work, small for the bar
 
 
 def _money_cell(value: float | None) -> str:

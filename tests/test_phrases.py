@@ -26,6 +26,17 @@ from playbook.phrases import anchor, anchors, compile_phrase, normalise
         ("не работает", "НЕ РАБОТАЕТ", True),
         ("没收到", "我还没收到货", True),
         ("(1|one) star", "one star", True),
+        # a leading group starts at a word, whatever the alternative
+        ("(so|apenas) um", "veio so um", True),
+        ("(so|apenas) um", "isso um", False),
+        ("(le colis|il) est la", "le colis est la", True),
+        ("(le colis|il) est la", "ville colis est la", False),
+        ("(\\$|€) ?\\d+ back", "give $5 back", True),
+        ("(\\$|€) ?\\d+ back", "a$5 back", False),
+        ("(\\d+|one) pcs", "2 pcs", True),
+        ("(\\d+|one) pcs", "x2 pcs", False),
+        ("(\\d+|one) pcs", "someone pcs", False),
+        ("it’s ‘fine’", "IT'S 'FINE'", True),
     ],
 )
 def test_phrase_matches(phrase, text, hit):

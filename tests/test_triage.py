@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playbook import ids
+from playbook.phrases import normalise
 from playbook.triage import Assessment, assess, assess_many
 
 ORDER = {"order_value": 30.0, "currency": "USD", "cost": 12.0, "shipping_cost": 4.0}
@@ -173,6 +174,49 @@ def test_assess_many_keeps_rows_and_index():
     assert list(out.index) == [10, 11, 12]
     assert list(out["reason"][:2]) == ["defective", "not_received"]
     assert isinstance(out.loc[10, "flags"], list)
+
+
+def _matcher():
+    from playbook.content import load_content
+    from playbook.triage import _matcher as matcher
+
+    return matcher(load_content())
+
+
+def test_batch_matching_finds_what_one_by_one_matching_finds():
+    """Messages are matched joined by newlines: a phrase that runs across the join (``50``
+    ending one message, ``%`` starting the next) must not leak into either message."""
+    texts = [normalise(t) for t in (
+        "I want a refund of 50", "% off is not enough, it does not work",
+        "it does not work", "", "pay me 30", "%", "no llegó nada", "没收到货",
+        "where is my parcel", "refund 50", "% please",
+    )]  # fmt: skip
+    matcher = _matcher()
+    assert matcher.find_many(texts) == [matcher.find(t) for t in texts]
+    assert matcher.find_many([]) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([
+    "it does not work", "refund 50", "% discount", "no funciona", "não chegou", "50",
+    "не работает", "没收到", "keep it and refund", "I will leave 1 star", "", "!!!",
+]) | st.text(max_size=40), max_size=12))  # fmt: skip
+def test_batch_matching_equals_one_by_one_on_any_batch(pieces):
+    matcher = _matcher()
+    texts = [normalise(t) for t in pieces]
+    assert matcher.find_many(texts) == [matcher.find(t) for t in texts]
+
+
+def test_assess_many_equals_assess_row_by_row(monkeypatch):
+    import playbook.triage as triage
+
+    monkeypatch.setattr(triage, "_CHUNK", 3)  # several chunks, a short last one
+    texts = ["it does not work", "refund 50", "% off", "no llegó", "", "не работает",
+             "PAY ME NOW OR 1 STAR", "没收到货"]  # fmt: skip
+    frame = pd.DataFrame({"text": texts, "tracking_status": ["delivered"] * len(texts)})
+    batch = assess_many(frame, progress=False).to_dict("records")
+    single = [assess(t, {"tracking_status": "delivered"}).to_dict() for t in texts]
+    assert batch == single
 
 
 def test_assess_many_needs_the_text_column():
