@@ -392,6 +392,10 @@ _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _WORD = re.compile(r"[^\W\d_]+")
 # a sentence ends at . ! ? … (not a decimal point or "15.03.") and at Chinese stops
 _SENTENCE_END = re.compile(r"(?<!\d)\.+(?=\s|$)|[!?…]+|[。！？\n]+|(?<!\d)\.(?=\s+[^\W\d_])")
+# quoted speech in double or angle quotes (single quotes often mark sarcasm instead)
+_QUOTED = re.compile(
+    r'«[^»\n]{1,120}»|“[^”\n]{1,120}”|„[^“”\n]{1,120}[“”]|"[^"\n]{1,120}"|「[^」\n]{1,120}」'
+)
 _CLAUSE_END = re.compile(r"[,;:()\u2014\u2013，；：、（）]|\s-\s")
 
 
@@ -638,7 +642,8 @@ class _Checker:
             spans = _spans(pattern, text)
             if spans:
                 hits.append((weight, negatable, spans))
-        innocent = _spans(L.innocent, text)
+        # the buyer's own words quoted back («shop of cheats») are no blame from the seller
+        innocent = sorted([*_spans(L.innocent, text), *_spans(_QUOTED, text)])
         for lo, hi in self._blame_units():
             score, parts = 0.0, []
             for weight, negatable, spans in hits:
