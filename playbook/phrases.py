@@ -19,6 +19,7 @@ import unicodedata
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "＇": "'"})
 _GAP = r"[\W_]+"
 _SOME_WORDS = r"[\W_]+(?:\w+[\W_]+){0,6}?"
+_AFTER_GAP = r"[\W_]*(?:\w+[\W_]+){0,6}?"
 _ESCAPED = re.compile(r"\\[()|]")
 # the literal a pattern begins with: letters, escaped signs, other signs that are no syntax
 _LEAD = re.compile(r"(?:[^\W_]|\\[^\w\s]|[^\w\s\\()\[\]{}|?*+.^$])*")
@@ -76,7 +77,9 @@ def compile_phrase(phrase: str) -> str:
     source = re.sub(r"\((?!\?)", "(?:", source)  # groups only group: nothing is captured
     source = re.sub(r"\s+\?", "\x01", source)  # "a ?b": the gap itself is optional
     source = re.sub(r"\s+", lambda _: _GAP, source).replace("\x01", r"[\W_]*")
-    source = source.replace(f"{_GAP}\x00{_GAP}", _SOME_WORDS).replace("\x00", _SOME_WORDS)
+    source = source.replace(f"{_GAP}\x00{_GAP}", _SOME_WORDS)
+    # "(bitte )?.. prüfen": the group took the gap before ".." with it, so none must follow
+    source = source.replace(f"\x00{_GAP}", _AFTER_GAP).replace("\x00", _SOME_WORDS)
     head, tail = text[0], text[-1]
     if head.isalnum() and not is_cjk(head):
         source = _word_start(source)

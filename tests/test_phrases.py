@@ -37,6 +37,11 @@ from playbook.phrases import anchor, anchors, compile_phrase, normalise
         ("(\\d+|one) pcs", "x2 pcs", False),
         ("(\\d+|one) pcs", "someone pcs", False),
         ("it’s ‘fine’", "IT'S 'FINE'", True),
+        # ".." right after an optional group that took its gap along
+        ("mal (bitte )?.. prüfen", "mal bitte vorher die Maße prüfen", True),
+        ("mal (bitte )?.. prüfen", "mal vorher prüfen", True),
+        ("mal (bitte )?.. prüfen", "mal prüfen", True),
+        ("mal (bitte )?.. prüfen", "malprüfen", False),
     ],
 )
 def test_phrase_matches(phrase, text, hit):
