@@ -8,8 +8,9 @@ Four rules, ids fixed by the contract (``ids.POLICY_RULE_IDS``):
 - ``off_platform``: contact details (e-mail, phone, link, @handle) always; messenger and
   payment names unless the sentence refuses or warns against them;
 - ``blames_buyer``: a weighted score per sentence over cue classes (explicit blame, reproach,
-  scolding imperatives, the buyer's own action, sarcasm, rhetorical questions) minus dampers
-  ("sorry", "no worries"), flagged when it reaches the language's threshold;
+  scolding imperatives, the buyer's own action, sarcasm, rhetorical questions, and a denial
+  such as "not a defect" anywhere in the message) minus dampers ("sorry", "no worries"),
+  flagged when it reaches the language's threshold;
 - ``false_promise``: a certainty ("guaranteed", "100%") tied to delivery or customs, or an
   exact date/weekday/"tomorrow" tied to arrival, unless the sentence hedges.
 
@@ -25,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
@@ -129,6 +130,9 @@ class ReviewLexicon(_Strict):
     # a review request that sets an order or makes a proposal ("update the rating first",
     # "what if you remove the review?"): an incentive in the sentence before or after is its price
     sequencing: list[Phrase] = Field(default_factory=list)
+    # a change of "it" on a condition ("if you change it", "bump it to 5"): with an incentive
+    # in its sentence, the review named in the sentence before is what is being paid for
+    revisions: list[Phrase] = Field(default_factory=list)
 
 
 class OffPlatformLexicon(_Strict):
@@ -148,6 +152,9 @@ class BlameCue(_Strict):
     weight: float = Field(ge=-10, le=10)
     # a negation right before the cue in its clause cancels it ("it is NOT your fault")
     negatable: bool = False
+    # "message": the cue counts in every sentence of the message that holds a sentence cue,
+    # wherever it stands ("It is not a defect." + "You plugged it into 220 V.")
+    scope: Literal["sentence", "message"] = "sentence"
     phrases: list[Phrase] = Field(min_length=1)
 
     @field_validator("weight")
@@ -266,10 +273,14 @@ class _Language:
         self.condition = _phrases(r.conditions)
         self.exchange = _phrases(r.exchange)
         self.sequencing = _phrases(r.sequencing)
+        self.revision = _phrases(r.revisions)
         self.channel = _phrases([*common.channels, *o.channels, *o.requests])
         self.refusal = _phrases(o.refusals)
         self.blame_threshold = b.threshold
-        cues = [(c.weight, c.negatable, _phrases(c.phrases)) for c in b.cues.values()]
+        cues = [
+            (c.weight, c.negatable, c.scope == "message", _phrases(c.phrases))
+            for c in b.cues.values()
+        ]
         self.blame_positive = [c for c in cues if c[0] > 0]
         self.blame_negative = [c for c in cues if c[0] < 0]
         self.innocent = _phrases(b.innocent)
@@ -527,6 +538,7 @@ class _Checker:
         conditions = _spans(L.condition, text)
         exchange = _spans(L.exchange, text)
         sequencing = _spans(L.sequencing, text)
+        revisions = _spans(L.revision, text)
         sentences = self.sentences
         for number, (lo, hi) in enumerate(sentences):
             near_lo = sentences[max(number - 1, 0)][0]
@@ -544,6 +556,12 @@ class _Checker:
                 nxt = _inside(incentives, nlo, nhi)
                 if nxt and (L.link_next.search(text[nlo:nhi]) or _overlaps(exchange, nlo, nhi)):
                     self.add("review_incentive", rev[0][0], nxt[0][1])
+                    continue
+            # "The 3 stars hurt our shop… If you change it, the next item is free."
+            if inc and number and _overlaps(revisions, lo, hi):
+                before = _inside(reviews, sentences[max(number - 2, 0)][0], lo)
+                if before:
+                    self.add("review_incentive", before[0][0], inc[0][1])
                     continue
             # "Update the rating first. The refund follows." / "Want a coupon? Remove it first."
             if rev and _overlaps(sequencing, lo, hi):
@@ -632,33 +650,46 @@ class _Checker:
         """Score each sentence over the cue classes; flag it when it reaches the threshold."""
         L, text = self.lang, self.text
         hits = []
-        for weight, negatable, pattern in L.blame_positive:
+        for weight, negatable, whole, pattern in L.blame_positive:
             spans = _spans(pattern, text)
             if spans:
-                hits.append((weight, negatable, spans))
+                hits.append((weight, negatable, whole, spans))
         if not hits:
             return  # most messages: no dampers or overrides to look for
-        for weight, negatable, pattern in L.blame_negative:
+        for weight, negatable, whole, pattern in L.blame_negative:
             spans = _spans(pattern, text)
             if spans:
-                hits.append((weight, negatable, spans))
+                hits.append((weight, negatable, whole, spans))
         # the buyer's own words quoted back («shop of cheats») are no blame from the seller
         innocent = sorted([*_spans(L.innocent, text), *_spans(_QUOTED, text)])
+        counted = [
+            (w, whole, [s for s in spans if w < 0 or self._counts(s, negatable, innocent)])
+            for w, negatable, whole, spans in hits
+        ]
         for lo, hi in self._blame_units():
-            score, parts = 0.0, []
-            for weight, negatable, spans in hits:
-                inside = [
-                    (s, e)
-                    for s, e in _inside(spans, lo, hi)
-                    if weight < 0
-                    or not (_overlaps(innocent, s, e) or (negatable and self._negated(s)))
-                ]
-                if inside:
+            score, parts, context = 0.0, [], 0.0
+            for weight, whole, spans in counted:
+                inside = _inside(spans, lo, hi)
+                if whole and weight > 0 and spans and not inside:
+                    context += weight  # a message cue from another sentence: only adds
+                elif inside:
                     score += weight
                     if weight > 0:
                         parts.append(inside[0])
-            if parts and score >= L.blame_threshold - 1e-9:
+            if parts and score + context >= L.blame_threshold - 1e-9:
                 self.add("blames_buyer", min(s for s, _ in parts), max(e for _, e in parts))
+
+    def _counts(
+        self, span: tuple[int, int], negatable: bool, innocent: list[tuple[int, int]]
+    ) -> bool:
+        """A cue counts unless negated or overlapping an innocent phrase it does not contain
+        ("not your fault" clears "your fault"; "of course it's our fault 😏" beats "our fault")."""
+        s, e = span
+        if negatable and self._negated(s):
+            return False
+        return not any(
+            a < e and b > s and not (s <= a and b <= e and e - s > b - a) for a, b in innocent
+        )
 
     def _blame_units(self) -> list[tuple[int, int]]:
         """The sentences; a tag of at most two words or only emoji ("Seriously?", "👏") joins
@@ -698,7 +729,9 @@ class _Checker:
         delivery = _spans(L.delivery, text)
         if not delivery and not certain:
             return
-        hedges, actions = _spans(L.hedge, text), _spans(L.seller_action, text)
+        # a negated hedge is no hedge: "no delay possible", "sans retard", "不会延误"
+        hedges = [h for h in _spans(L.hedge, text) if not self._negated(h[0])]
+        actions = _spans(L.seller_action, text)
         clause_hedges = _spans(L.clause_hedge, text)
         for lo, hi in self.sentences:
             c, d, t = _inside(certain, lo, hi), _inside(delivery, lo, hi), _inside(dates, lo, hi)
@@ -727,16 +760,19 @@ class _Checker:
                 self.add("false_promise", min(s for s, _ in parts), max(e for _, e in parts))
 
 
-def check_policy(text: str, lang: str | None = None) -> list[Finding]:
+def check_policy(
+    text: str, lang: str | None = None, *, policy: Policy | None = None
+) -> list[Finding]:
     """The policy findings of one seller message, in reading order.
 
     ``lang`` is the message's language when known (it is detected when None or unknown).
-    Never raises on any string: an empty or non-text message has no findings.
+    ``policy`` is a folder loaded with :func:`load_policy` (a trainer's edited copy); the
+    package's own when None. Never raises on any string: an empty or non-text message has
+    no findings.
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    policy = load_policy()
-    return _check(policy, text, lang)
+    return _check(policy or load_policy(), text, lang)
 
 
 def _check(policy: Policy, text: str, lang: str | None) -> list[Finding]:
