@@ -170,6 +170,43 @@ FAMILIES = [
     ("en", "Ask yourself which size you usually wear, then pick from the chart.", set()),
     ("pt", "Quem mandou o pacote foi nosso armazém.", set()),
     ("zh", "好评率98%，请放心购买。", set()),
+    # the product declared fine in one sentence, the buyer's act and its effect in the next
+    (
+        "en",
+        "It works fine on our side. You probably charged it with a 5A adapter, that's why it died.",
+        {"blames_buyer"},
+    ),
+    ("es", "No es defecto de fábrica: usted lo mojó y por eso dejó de andar.", {"blames_buyer"}),
+    ("fr", "Franchement, même un enfant de six ans arrive à le monter.", {"blames_buyer"}),
+    ("de", "Natürlich ist es wieder unsere Schuld, dass Sie XS bestellt haben.", {"blames_buyer"}),
+    ("pt", "Da próxima vez confere as medidas antes de comprar, né.", {"blames_buyer"}),
+    ("ru", "Никто больше не жаловался, проблема явно на вашей стороне.", {"blames_buyer"}),
+    ("zh", "下次下单前先看清楚尺码，别收到了又来找我们。", {"blames_buyer"}),
+    (
+        "en",
+        "It is not a defect, only the protective film. Sorry for the confusion, here is how 😊",
+        set(),
+    ),
+    ("en", "We tested it before shipping; could you check it was charged with our cable?", set()),
+    ("es", "Es muy fácil de montar, le mando un video paso a paso 😊", set()),
+    ("de", "Die Montage ist kinderleicht, hier ist ein Video 😊", set()),
+    ("fr", "Désolés, c'est notre faute : nous avons envoyé la mauvaise taille.", set()),
+    ("zh", "这款很好装，我发个视频给您，有问题随时找我😊", set()),
+    # a review named before, "if you change it" with the offer after
+    (
+        "en",
+        "The 2 stars really hurt our little shop... If you change it, your next order ships free.",
+        {"review_incentive"},
+    ),
+    ("en", "Thanks for the 5 stars! If you change your mind on the colour, swaps are free.", set()),
+    # "no delays" is no hedge; possible delays are
+    ("en", "Guaranteed delivery in 7 days, no delays.", {"false_promise"}),
+    ("en", "Delivery usually takes 7-15 days; delays are possible in December.", set()),
+    # a QR code to scan hands over a contact; postal and customs sites and the chat do not
+    ("en", "Scan the QR code in my photo, it's faster.", {"off_platform"}),
+    ("de", "Infos zu Zoll und Einfuhrumsatzsteuer finden Sie auf zoll.de.", set()),
+    ("pt", "Qualquer coisa, me chama aqui no chat.", set()),
+    ("zh", "请告诉我您的手机型号，我帮您查一下兼容性。", set()),
 ]
 
 
@@ -397,3 +434,50 @@ def test_blame_weights_are_validated(tmp_path):
     assert "blames_buyer.cues.scold.weight" in _broken_blame(tmp_path / "a", zero)
     assert "positive weight" in _broken_blame(tmp_path / "b", only_dampers)
     assert "blames_buyer.threshold" in _broken_blame(tmp_path / "c", bad_threshold)
+
+
+def _blame_folder(tmp_path, cues, innocent=()) -> Path:
+    """A policy folder whose English blame lexicon is only ``cues`` (to test the scoring)."""
+    folder = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, folder)
+    data = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
+    data["blames_buyer"] = {"threshold": 1.0, "cues": cues, "innocent": list(innocent)}
+    (folder / "en.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def _blamed(folder: Path, text: str) -> list[str]:
+    policy = load_policy(folder)
+    return [f.span for f in check_policy(text, "en", policy=policy) if f.rule == "blames_buyer"]
+
+
+def test_a_message_cue_counts_in_the_other_sentences(tmp_path):
+    cues = {
+        "act": {"weight": 0.5, "phrases": ["zork"]},
+        "denial": {"weight": 0.5, "scope": "message", "phrases": ["quux"]},
+    }
+    folder = _blame_folder(tmp_path / "message", cues)
+    assert _blamed(folder, "It is quux, we say. The zork was there.") == ["zork"]
+    assert _blamed(folder, "The zork was there. It is quux, we say.") == ["zork"]
+    # a message cue never flags alone, however often it occurs
+    assert _blamed(folder, "It is quux, we say. The quux was there.") == []
+    cues["denial"]["scope"] = "sentence"
+    sentence = _blame_folder(tmp_path / "sentence", cues)
+    assert _blamed(sentence, "It is quux, we say. The zork was there.") == []
+
+
+def test_an_innocent_phrase_loses_to_a_longer_cue_that_holds_it(tmp_path):
+    cues = {
+        "sarcasm": {"weight": 1.5, "phrases": ["sure it's our fault"]},
+        "blame": {"weight": 2.0, "phrases": ["fault"]},
+    }
+    folder = _blame_folder(tmp_path, cues, innocent=["our fault"])
+    assert _blamed(folder, "Oh sure it's our fault.") == ["sure it's our fault"]
+    assert _blamed(folder, "Sorry, it was our fault.") == []
+
+
+def test_a_cue_scope_is_validated(tmp_path):
+    def bad_scope(b):
+        b["cues"]["scold"]["scope"] = "paragraph"
+
+    assert "blames_buyer.cues.scold.scope" in _broken_blame(tmp_path, bad_scope)
