@@ -627,8 +627,16 @@ class _Checker:
             refusals = _spans(L.refusal, text)
             for start, end in channels:
                 lo, hi = self.sentence_of(start)
-                if not _overlaps(refusals, lo, hi):
+                if not _overlaps(refusals, lo, hi) and not self._warned_after(refusals, hi):
                     self.add("off_platform", start, end)
+
+    def _warned_after(self, refusals: list[tuple[int, int]], hi: int) -> bool:
+        """A question about the name answered by a warning in the next two sentences
+        ("Someone asked you to pay by PayPal? That's not us. Never pay outside the app.")."""
+        if not self.text[:hi].rstrip().endswith(("?", "？")):
+            return False
+        after = [s for s in self.sentences if s[0] >= hi][:2]
+        return bool(after) and _overlaps(refusals, after[0][0], after[-1][1])
 
     def _allowed(self, span: str) -> bool:
         host = re.sub(r"^[a-z]+://", "", span.lower()).split("/")[0]

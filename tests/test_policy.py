@@ -207,6 +207,13 @@ FAMILIES = [
     ("de", "Infos zu Zoll und Einfuhrumsatzsteuer finden Sie auf zoll.de.", set()),
     ("pt", "Qualquer coisa, me chama aqui no chat.", set()),
     ("zh", "请告诉我您的手机型号，我帮您查一下兼容性。", set()),
+    # a question about a channel answered by a warning in the next sentences
+    (
+        "en",
+        "Someone asked you to pay by PayPal outside the app? That's not us. Never pay outside.",
+        set(),
+    ),
+    ("en", "Can you pay by PayPal? It is faster for us.", {"off_platform"}),
 ]
 
 
