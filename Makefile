@@ -79,10 +79,10 @@ eval: $(STAMP)
 	@echo "== triage, held out: heldout3"
 	$(BIN)/playbook eval tests/data/triage/heldout3.jsonl \
 	  --min-category 0.92 --min-reason-f1 0.85 --min-flag-f1 0.85
-	@for set in dev heldout heldout2 heldout3 heldout4 heldout5 heldout6; do \
+	@for set in dev heldout heldout2 heldout3 heldout4 heldout5 heldout6 heldout7 heldout8 blame1 blame2; do \
 	  echo "== message policy, tuned on: $$set"; $(BIN)/playbook eval tests/data/policy/$$set.jsonl; done
-	@echo "== message policy, held out: heldout7"
-	$(BIN)/playbook eval tests/data/policy/heldout7.jsonl --min-precision 0.9 --min-recall 0.9
+	@echo "== message policy, held out: heldout9"
+	$(BIN)/playbook eval tests/data/policy/heldout9.jsonl --min-precision 0.9 --min-recall 0.9
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
