@@ -131,7 +131,7 @@ class ReviewLexicon(_Strict):
     # "what if you remove the review?"): an incentive in the sentence before or after is its price
     sequencing: list[Phrase] = Field(default_factory=list)
     # a change of "it" on a condition ("if you change it", "bump it to 5"): with an incentive
-    # in its sentence, the review named in the sentence before is what is being paid for
+    # in its sentence, a review named in the two sentences before is what is being paid for
     revisions: list[Phrase] = Field(default_factory=list)
 
 
@@ -152,8 +152,8 @@ class BlameCue(_Strict):
     weight: float = Field(ge=-10, le=10)
     # a negation right before the cue in its clause cancels it ("it is NOT your fault")
     negatable: bool = False
-    # "message": the cue counts in every sentence of the message that holds a sentence cue,
-    # wherever it stands ("It is not a defect." + "You plugged it into 220 V.")
+    # "message": the cue also counts in every other sentence of the message that holds a
+    # cue, wherever it stands ("It is not a defect." + "You plugged it into 220 V.")
     scope: Literal["sentence", "message"] = "sentence"
     phrases: list[Phrase] = Field(min_length=1)
 
