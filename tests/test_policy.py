@@ -214,6 +214,9 @@ FAMILIES = [
         set(),
     ),
     ("en", "Can you pay by PayPal? It is faster for us.", {"off_platform"}),
+    # a warning against impostors names the channel; asking for the buyer's e-mail does not warn
+    ("es", "Si alguien le escribe por Telegram en nombre de la tienda, no le haga caso.", set()),
+    ("pt", "Manda seu e-mail que te envio a nota por lá.", {"off_platform"}),
 ]
 
 
