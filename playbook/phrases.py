@@ -13,6 +13,7 @@ and spacing never decide a match.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -68,6 +69,7 @@ def _fold(match: re.Match) -> str:
     return match.group(0).translate(_FOLD)
 
 
+@functools.cache  # content validation and the compiled lexicons ask for the same phrases
 def compile_phrase(phrase: str) -> str:
     """The regex source for one phrase (raises ValueError for one that cannot compile)."""
     text = normalise(phrase.strip())
