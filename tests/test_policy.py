@@ -278,12 +278,21 @@ def test_dev_set_figures():
     assert all(rule in table for rule in ids.POLICY_RULE_IDS) and "accuracy" in table
 
 
-def test_malformed_lexicon_names_file_and_field(tmp_path):
+def _edited_policy(tmp_path, file: str, change) -> Path:
+    """A copy of the policy folder with ``change`` applied to the data of one of its files."""
     folder = tmp_path / "policy"
     shutil.copytree(POLICY_DIR, folder)
-    data = yaml.safe_load((folder / "fr.yaml").read_text(encoding="utf-8"))
-    data["blames_buyer"]["cues"]["blame"]["phrases"].append("(unclosed")
-    (folder / "fr.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    data = yaml.safe_load((folder / file).read_text(encoding="utf-8"))
+    change(data)
+    (folder / file).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def test_malformed_lexicon_names_file_and_field(tmp_path):
+    def unclosed(data):
+        data["blames_buyer"]["cues"]["blame"]["phrases"].append("(unclosed")
+
+    folder = _edited_policy(tmp_path, "fr.yaml", unclosed)
     common = yaml.safe_load((folder / "common.yaml").read_text(encoding="utf-8"))
     del common["rules"]["false_promise"]
     (folder / "common.yaml").write_text(yaml.safe_dump(common, allow_unicode=True), "utf-8")
@@ -421,11 +430,7 @@ def test_dampers_lower_the_score_but_not_below_explicit_blame():
 
 
 def _broken_blame(tmp_path, change) -> str:
-    folder = tmp_path / "policy"
-    shutil.copytree(POLICY_DIR, folder)
-    data = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
-    change(data["blames_buyer"])
-    (folder / "en.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = _edited_policy(tmp_path, "en.yaml", lambda data: change(data["blames_buyer"]))
     with pytest.raises(ContentError) as caught:
         load_policy(folder)
     return str(caught.value)
@@ -448,12 +453,11 @@ def test_blame_weights_are_validated(tmp_path):
 
 def _blame_folder(tmp_path, cues, innocent=()) -> Path:
     """A policy folder whose English blame lexicon is only ``cues`` (to test the scoring)."""
-    folder = tmp_path / "policy"
-    shutil.copytree(POLICY_DIR, folder)
-    data = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
-    data["blames_buyer"] = {"threshold": 1.0, "cues": cues, "innocent": list(innocent)}
-    (folder / "en.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return folder
+
+    def only(data):
+        data["blames_buyer"] = {"threshold": 1.0, "cues": cues, "innocent": list(innocent)}
+
+    return _edited_policy(tmp_path, "en.yaml", only)
 
 
 def _blamed(folder: Path, text: str) -> list[str]:
