@@ -301,7 +301,7 @@ def cmd_lint_message(args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
     else:
         text = args.text
-    findings = check_policy(text, lang=args.message_lang)
+    findings = check_policy(text, lang=args.message_lang, learned=not args.phrases_only)
     if args.format == "json":
         rows = [dataclasses.asdict(f) for f in findings]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -310,7 +310,11 @@ def cmd_lint_message(args: argparse.Namespace) -> int:
     else:
         zh = args.lang == "zh"
         for f in findings:
-            print(f"{f.rule} at {f.start}–{f.end}: {f.span!r}")
+            # a model finding matched no phrase: say so, staff weigh it as a second opinion
+            learned = (" (学习模型的判断)" if zh else " (the learned model's reading)") * (
+                f.source == "model"
+            )
+            print(f"{f.rule} at {f.start}–{f.end}: {f.span!r}{learned}")
             print(f"  why:   {f.explanation_zh if zh else f.explanation}")
             print(f"  safer: {f.suggestion_zh if zh else f.suggestion}")
     return 1 if findings else 0
@@ -432,6 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--message-lang", help="the message's language if known (detected if not)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="staff language")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--phrases-only", action="store_true",
+                   help="leave out the learned blame model (the phrase lists only)")  # fmt: skip
     p.set_defaults(run=cmd_lint_message)
 
     p = sub.add_parser("health", help="store health: ODR, disputes, feedback, delivery times")

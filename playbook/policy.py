@@ -31,6 +31,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from . import ids
+from .blame_model import MODEL_FILE, BlameModel, load_blame_model
 from .content import CONTENT_DIR, Bilingual, _Strict, validate_file
 from .errors import ContentError
 from .phrases import CJK_CHARS, compile_phrase, normalise
@@ -278,11 +279,11 @@ class _Language:
         self.refusal = _phrases(o.refusals)
         self.blame_threshold = b.threshold
         cues = [
-            (c.weight, c.negatable, c.scope == "message", _phrases(c.phrases))
-            for c in b.cues.values()
+            (name, c.weight, c.negatable, c.scope == "message", _phrases(c.phrases))
+            for name, c in b.cues.items()
         ]
-        self.blame_positive = [c for c in cues if c[0] > 0]
-        self.blame_negative = [c for c in cues if c[0] < 0]
+        self.blame_positive = [c for c in cues if c[1] > 0]
+        self.blame_negative = [c for c in cues if c[1] < 0]
         self.innocent = _phrases(b.innocent)
         self.certainty = _phrases([*common.certainty, *p.certainty])
         self.delivery = _phrases(p.delivery)
@@ -300,10 +301,18 @@ def _words(items: Iterable[str]) -> str:
 class Policy:
     """The validated, compiled policy content of one folder."""
 
-    def __init__(self, directory: Path, common: CommonPolicy, lexicons: dict[str, PolicyLexicon]):
+    def __init__(
+        self,
+        directory: Path,
+        common: CommonPolicy,
+        lexicons: dict[str, PolicyLexicon],
+        blame_model: BlameModel | None = None,
+    ):
         self.directory = directory
         self.common = common
         self.lexicons = lexicons
+        # a learned second opinion on blames_buyer (blame_model.json), None for rules only
+        self.blame_model = blame_model
         self.languages = {lang: _Language(lex, common) for lang, lex in lexicons.items()}
         c = common.contact
         tlds = _words(c.tlds)
@@ -368,8 +377,9 @@ def _load(directory: Path) -> Policy:
             lexicons[path.stem] = value
     if problems:
         raise ContentError(problems)
+    model = load_blame_model(directory / MODEL_FILE)
     try:
-        return Policy(directory, common, lexicons)
+        return Policy(directory, common, lexicons, model)
     except re.error as exc:  # each pattern compiles alone; a combination that does not
         raise ContentError([f"{directory.name}: patterns do not combine ({exc})"]) from None
 
@@ -389,6 +399,8 @@ class Finding:
     explanation_zh: str
     suggestion: str
     suggestion_zh: str
+    # "phrases": the lexicon's cues; "model": the learned blame model (no single phrase)
+    source: str = "phrases"
 
     def __str__(self) -> str:
         return (
@@ -516,6 +528,8 @@ class _Checker:
         self.policy, self.lang, self.text = policy, lang, norm
         self.sentences = _sentences(norm)
         self.found: list[tuple[str, int, int]] = []
+        self.learned: set[tuple[int, int]] = set()  # spans the blame model found
+        self.blame_classes: dict[str, int] = {}
 
     def add(self, rule: str, start: int, end: int) -> None:
         self.found.append((rule, start, end))
@@ -654,38 +668,74 @@ class _Checker:
         return not any(s < start and start - e <= 30 for s, e in records)
 
     # --- blames_buyer
-    def blames_buyer(self) -> None:
-        """Score each sentence over the cue classes; flag it when it reaches the threshold."""
+    def blames_buyer(self, learned: bool = True) -> None:
+        """Flag each sentence whose cue classes reach the threshold; where none does, ask the
+        learned model (if the policy has one), unless the message holds an innocent phrase
+        or a damper: "it's not your fault", "happy to help" mean the seller is being kind."""
+        found = False
+        for _, _, score, parts in self.blame_units():
+            if parts and score >= self.lang.blame_threshold - 1e-9:
+                self.add("blames_buyer", min(s for s, _ in parts), max(e for _, e in parts))
+                found = True
+        model = self.policy.blame_model
+        if found or not learned or model is None or self._kind():
+            return
+        if model.probability(self.text) >= model.threshold:
+            # the finding points at the sentence that reads most like blame
+            lo, hi = max(
+                self._blame_units(), key=lambda u: model.probability(self.text[u[0] : u[1]])
+            )
+            sentence = self.text[lo:hi]
+            lo, hi = lo + len(sentence) - len(sentence.lstrip()), lo + len(sentence.rstrip())
+            if hi <= lo:
+                lo, hi = 0, len(self.text)
+            self.add("blames_buyer", lo, hi)
+            self.learned.add((lo, hi))
+
+    def _kind(self) -> bool:
+        L = self.lang
+        return any(
+            p.search(self.text) for p in (L.innocent, *(c[-1] for c in L.blame_negative)) if p
+        )
+
+    def blame_units(self) -> list[tuple[int, int, float, list[tuple[int, int]]]]:
+        """Each sentence's blame score over the cue classes, with the cue spans that count.
+
+        Also records in ``self.blame_classes`` how many sentences hold each class (a
+        learned scorer reads them). Empty when the message holds no positive cue.
+        """
         L, text = self.lang, self.text
         hits = []
-        for weight, negatable, whole, pattern in L.blame_positive:
+        for name, weight, negatable, whole, pattern in L.blame_positive:
             spans = _spans(pattern, text)
             if spans:
-                hits.append((weight, negatable, whole, spans))
+                hits.append((name, weight, negatable, whole, spans))
         if not hits:
-            return  # most messages: no dampers or overrides to look for
-        for weight, negatable, whole, pattern in L.blame_negative:
+            return []  # most messages: no dampers or overrides to look for
+        for name, weight, negatable, whole, pattern in L.blame_negative:
             spans = _spans(pattern, text)
             if spans:
-                hits.append((weight, negatable, whole, spans))
+                hits.append((name, weight, negatable, whole, spans))
         # the buyer's own words quoted back («shop of cheats») are no blame from the seller
         innocent = sorted([*_spans(L.innocent, text), *_spans(_QUOTED, text)])
         counted = [
-            (w, whole, [s for s in spans if w < 0 or self._counts(s, negatable, innocent)])
-            for w, negatable, whole, spans in hits
+            (name, w, whole, [s for s in spans if w < 0 or self._counts(s, negatable, innocent)])
+            for name, w, negatable, whole, spans in hits
         ]
+        units = []
         for lo, hi in self._blame_units():
             score, parts, context = 0.0, [], 0.0
-            for weight, whole, spans in counted:
+            for name, weight, whole, spans in counted:
                 inside = _inside(spans, lo, hi)
                 if whole and weight > 0 and spans and not inside:
                     context += weight  # a message cue from another sentence: only adds
                 elif inside:
                     score += weight
+                    self.blame_classes[name] = self.blame_classes.get(name, 0) + 1
                     if weight > 0:
                         parts.append(inside[0])
-            if parts and score + context >= L.blame_threshold - 1e-9:
-                self.add("blames_buyer", min(s for s, _ in parts), max(e for _, e in parts))
+            units.append((lo, hi, score + context if parts else score, parts))
+        return units
 
     def _counts(
         self, span: tuple[int, int], negatable: bool, innocent: list[tuple[int, int]]
@@ -769,28 +819,29 @@ class _Checker:
 
 
 def check_policy(
-    text: str, lang: str | None = None, *, policy: Policy | None = None
+    text: str, lang: str | None = None, *, policy: Policy | None = None, learned: bool = True
 ) -> list[Finding]:
     """The policy findings of one seller message, in reading order.
 
     ``lang`` is the message's language when known (it is detected when None or unknown).
     ``policy`` is a folder loaded with :func:`load_policy` (a trainer's edited copy); the
-    package's own when None. Never raises on any string: an empty or non-text message has
+    package's own when None. ``learned=False`` leaves out the learned blame model (the
+    lexicon's phrases only). Never raises on any string: an empty or non-text message has
     no findings.
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    return _check(policy or load_policy(), text, lang)
+    return _check(policy or load_policy(), text, lang, learned)
 
 
-def _check(policy: Policy, text: str, lang: str | None) -> list[Finding]:
+def _check(policy: Policy, text: str, lang: str | None, learned: bool = True) -> list[Finding]:
     raw = text[: policy.common.max_chars]
     norm, where = _normalise_mapped(raw)
     code = lang if lang in policy.languages else _detect(policy, norm, raw)
     checker = _Checker(policy, policy.languages[code], norm)
     checker.review_incentive()
     checker.off_platform()
-    checker.blames_buyer()
+    checker.blames_buyer(learned)
     checker.false_promise()
     findings, seen = [], []
     order = {rule: n for n, rule in enumerate(ids.POLICY_RULE_IDS)}
@@ -798,6 +849,7 @@ def _check(policy: Policy, text: str, lang: str | None) -> list[Finding]:
         if any(r == rule and s < end and start < e for r, s, e in seen):
             continue  # one finding per stretch of text and rule
         seen.append((rule, start, end))
+        source = "model" if (start, end) in checker.learned else "phrases"
         if where is not None:
             start, end = where[start], where[end - 1] + 1
         t = policy.texts[rule]
@@ -811,6 +863,7 @@ def _check(policy: Policy, text: str, lang: str | None) -> list[Finding]:
                 explanation_zh=t.explanation.zh,
                 suggestion=t.suggestion.en,
                 suggestion_zh=t.suggestion.zh,
+                source=source,
             )
         )
     return findings

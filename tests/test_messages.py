@@ -329,6 +329,19 @@ def test_cli_lint_message_exit_codes_and_json():
     assert zh.returncode == 1 and "off_platform" in zh.stdout
 
 
+def test_cli_lint_message_marks_the_learned_model():
+    text = (
+        "The glass was intact when it left us. If you drop a box on the floor, things "
+        "inside break."
+    )  # from heldout11: no phrase catches it, the model does
+    learned = run_cli("lint-message", "--text", text)
+    assert learned.returncode == 1 and "the learned model's reading" in learned.stdout
+    rows = json.loads(run_cli("lint-message", "--text", text, "--format", "json").stdout)
+    assert [(r["rule"], r["source"]) for r in rows] == [("blames_buyer", "model")]
+    phrases = run_cli("lint-message", "--text", text, "--phrases-only")
+    assert phrases.returncode == 0 and "clean" in phrases.stdout
+
+
 def test_cli_eval_reads_policy_cases(tmp_path: Path):
     path = tmp_path / "cases.jsonl"
     rows = [

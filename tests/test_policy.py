@@ -28,8 +28,10 @@ DATA = Path(__file__).parent / "data" / "policy"
 MESSAGES = Path(__file__).parents[1] / "playbook" / "content" / "messages"
 
 
-def rules(text: str, lang: str | None = None) -> set[str]:
-    return {f.rule for f in check_policy(text, lang)}
+def rules(text: str, lang: str | None = None, learned: bool = True) -> set[str]:
+    """The rules the check finds; ``learned=False`` asks the lexicons only (tests of phrases
+    and scoring, which the learned blame model must not mask)."""
+    return {f.rule for f in check_policy(text, lang, learned=learned)}
 
 
 # one message per rule and language, written for these tests (not copied from the dev set)
@@ -222,7 +224,7 @@ FAMILIES = [
 
 @pytest.mark.parametrize(("lang", "text", "expected"), FAMILIES)
 def test_rule_families(lang, text, expected):
-    assert rules(text, lang) == expected
+    assert rules(text, lang, learned=False) == expected
 
 
 def test_refusing_whatsapp_is_clean_but_inviting_is_not():
@@ -414,7 +416,7 @@ BLAME_LOOKALIKES = [
 
 @pytest.mark.parametrize(("lang", "text"), BLAME_SCORED)
 def test_blame_cues_add_up(lang, text):
-    assert "blames_buyer" in rules(text, lang)
+    assert "blames_buyer" in rules(text, lang, learned=False)
 
 
 @pytest.mark.parametrize(("lang", "text"), BLAME_LOOKALIKES)
@@ -423,10 +425,13 @@ def test_blame_lookalikes_are_clean(lang, text):
 
 
 def test_dampers_lower_the_score_but_not_below_explicit_blame():
-    assert rules("You ordered M. Read the size chart next time.", "en") == set()
-    assert rules("You ordered M, read the size chart next time.", "en") == {"blames_buyer"}
-    assert rules("Sorry, you ordered M, read the size chart next time.", "en") == set()
-    assert rules("Sorry, but it is your own fault.", "en") == {"blames_buyer"}
+    def phrases(text: str) -> set[str]:
+        return rules(text, "en", learned=False)
+
+    assert phrases("You ordered M. Read the size chart next time.") == set()
+    assert phrases("You ordered M, read the size chart next time.") == {"blames_buyer"}
+    assert phrases("Sorry, you ordered M, read the size chart next time.") == set()
+    assert phrases("Sorry, but it is your own fault.") == {"blames_buyer"}
 
 
 def _broken_blame(tmp_path, change) -> str:
@@ -462,7 +467,8 @@ def _blame_folder(tmp_path, cues, innocent=()) -> Path:
 
 def _blamed(folder: Path, text: str) -> list[str]:
     policy = load_policy(folder)
-    return [f.span for f in check_policy(text, "en", policy=policy) if f.rule == "blames_buyer"]
+    found = check_policy(text, "en", policy=policy, learned=False)
+    return [f.span for f in found if f.rule == "blames_buyer"]
 
 
 def test_a_message_cue_counts_in_the_other_sentences(tmp_path):
