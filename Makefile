@@ -80,16 +80,20 @@ eval: $(STAMP)
 	$(BIN)/playbook eval tests/data/triage/heldout3.jsonl \
 	  --min-category 0.92 --min-reason-f1 0.85 --min-flag-f1 0.85
 	@for set in dev heldout heldout2 heldout3 heldout4 heldout5 heldout6 heldout7 heldout8 heldout9 \
-	  heldout10 blame1 blame2 blame3 blame4 blame5; do \
+	  heldout10 heldout11 blame1 blame2 blame3 blame4 blame5 blame6; do \
 	  echo "== message policy, tuned on: $$set"; $(BIN)/playbook eval tests/data/policy/$$set.jsonl; done
-	@echo "== message policy, held out (neither the lexicons nor the blame model saw it): heldout11"
-	$(BIN)/playbook eval tests/data/policy/heldout11.jsonl --min-precision 0.9 --min-recall 0.9
+	@echo "== message policy, held out (neither the lexicons nor the blame model saw it): heldout12"
+	$(BIN)/playbook eval tests/data/policy/heldout12.jsonl --min-precision 0.9 --min-recall 0.9
 
 # Retrain the learned blame model (policy/blame_model.json) after editing a labelled set.
-# Needs scikit-learn (the research extra); heldout11 stays out so `make eval` stays honest.
+# Needs scikit-learn (the research extra). heldout12 stays out so `make eval` stays honest.
+# Threshold: grouped CV on heldout10+11 gives the best F1 of the check at 0.45 (.931), then
+# 0.55 (.925) and 0.5 (.923); 0.45 and 0.5 flag a kind look-alike of tests/test_policy.py
+# ("Bevor Sie einen Streitfall eröffnen, schreiben Sie uns bitte hier."), 0.55 does not.
 blame-model: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[research]'
-	$(BIN)/python tools/train_blame_model.py --cv --hold-out tests/data/policy/heldout11.jsonl
+	$(BIN)/python tools/train_blame_model.py --hold-out tests/data/policy/heldout12.jsonl \
+	  --calibrate-on heldout10 --calibrate-on heldout11 --threshold 0.55
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -108,7 +108,7 @@ def test_shipped_model_names_the_sets_it_was_trained_on():
     model = load_policy().blame_model
     assert model is not None and 0 < model.threshold < 1
     sets = model.about["sets"]
-    assert "heldout11.jsonl" not in sets, "heldout11 is the held-out set of `make eval`"
+    assert "heldout12.jsonl" not in sets, "heldout12 is the held-out set of `make eval`"
     for name, digest in sets.items():
         current = hashlib.sha256((DATA / name).read_bytes()).hexdigest()[:16]
         assert current == digest, f"{name} changed since training: retrain the blame model"
@@ -117,15 +117,16 @@ def test_shipped_model_names_the_sets_it_was_trained_on():
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
-        ("en", "The glass was intact when it left us. If you drop a box on the floor, things "
-               "inside break. We can't take responsibility for how you handle deliveries."),
-        ("de", "Bei einem Preis von 8,99 € echtes Edelstahl-Werkzeug aus Solingen zu erwarten, "
-               "ist schon etwas naiv, finden Sie nicht?"),
-        ("zh", "几十块钱的东西您要求跟大牌一样的质量，这个说实话不太现实吧。"),
+        ("en", 'The courier marked it delivered and signed for. If you "didn\'t get it", ask '
+               "whoever lives at your address, not us."),
+        ("fr", "Vous avez choisi la livraison la moins chère, il ne faut pas s'étonner ensuite "
+               "qu'elle soit lente."),
+        ("ru", "Может, для начала стоит вставить батарейки, а уже потом писать, что пульт не "
+               "работает?"),
     ],
 )  # fmt: skip
 def test_shipped_model_catches_blame_the_phrases_miss(lang, text):
-    """Messages of heldout11, which neither the cue lists nor the model were trained on."""
+    """Messages of heldout12, which neither the cue lists nor the model were trained on."""
     assert "blames_buyer" not in {f.rule for f in check_policy(text, lang, learned=False)}
     found = [f for f in check_policy(text, lang) if f.rule == "blames_buyer"]
     assert found and found[0].source == "model"

@@ -331,9 +331,9 @@ def test_cli_lint_message_exit_codes_and_json():
 
 def test_cli_lint_message_marks_the_learned_model():
     text = (
-        "The glass was intact when it left us. If you drop a box on the floor, things "
-        "inside break."
-    )  # from heldout11: no phrase catches it, the model does
+        "You chose the cheapest shipping option and now you're upset it takes 40 days? "
+        "That's literally what you paid for."
+    )  # from heldout12: no phrase catches it, the model does
     learned = run_cli("lint-message", "--text", text)
     assert learned.returncode == 1 and "the learned model's reading" in learned.stdout
     rows = json.loads(run_cli("lint-message", "--text", text, "--format", "json").stdout)

@@ -6,14 +6,21 @@ comes up with. A logistic regression over the character and word n-grams of
 policy set and written as plain JSON, which the playbook reads without scikit-learn.
 
     pip install -e '.[research]'
-    python tools/train_blame_model.py                       # train on all sets, write the file
-    python tools/train_blame_model.py --cv                  # first print grouped CV figures
-    python tools/train_blame_model.py --hold-out tests/data/policy/heldout9.jsonl --dry-run
+    make blame-model            # what the shipped file was made with (see the Makefile)
+    python tools/train_blame_model.py --cv --dry-run        # grouped CV figures only
 
-``--cv`` cross-validates grouped by set (a set's messages come from one writer), so the
-figures say how the model does on a writer it never saw. "rules or model" is what the check
-does; on sets the rules were tuned on, its recall is optimistic. ``--hold-out`` leaves sets
-out of training (for a sealed measurement with ``playbook eval``).
+``--cv`` cross-validates grouped by writer (each set had one writer, each blame corpus one
+per language), so the figures say how the model does on a writer it never saw. "The check"
+is what ships: the phrases, then the model where no phrase fired and no kind wording stands.
+Its recall is optimistic on sets the phrases were tuned on.
+
+The threshold: ``--calibrate-on`` names general sets (written to the labelling guide, with
+its mix of rules and clean messages) that the phrase lists were never tuned on, and finds
+the threshold with the best F1 of the check on them in the grouped CV; it is written unless
+``--threshold`` overrides it (the Makefile says why when it does). The blame corpora are
+not used for that: they are half hard look-alikes on purpose, unlike real chat.
+``--hold-out`` leaves a set out of training, for one sealed measurement with
+``playbook eval``.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "policy"
 C = 4.0  # inverse regularisation strength, chosen by grouped CV in an earlier stop
 MIN_DF = 2  # an n-gram must occur in two messages to be kept
-THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 
 def _cases(path: Path) -> list[dict]:
@@ -75,18 +82,20 @@ def _document(vectoriser: TfidfVectorizer, model: LogisticRegression, threshold:
     }
 
 
-def _cross_validate(texts: list[str], labels: np.ndarray, cases: list[dict], groups: list[str]):
+def _cross_validate(
+    texts: list[str], labels: np.ndarray, cases: list[dict], groups: list[str], sets: list[str]
+) -> dict[float, float]:
     """Print, per threshold, the model alone and the check as shipped (rules, then the model
     where no rule fired and no innocent phrase or damper stands), each set predicted by a
-    model that never saw its writer."""
+    model that never saw its writer. Returns each threshold's F1 of the check on ``sets``
+    (all messages when empty)."""
     probability, learned = np.zeros(len(texts)), np.zeros(len(texts), dtype=bool)
     policy = load_policy()
     folds = GroupKFold(n_splits=min(6, len(set(groups))))
     for train, test in folds.split(texts, labels, groups):
         vectoriser, model = _fit([texts[i] for i in train], labels[train])
-        probability[test] = model.predict_proba(vectoriser.transform([texts[i] for i in test]))[
-            :, 1
-        ]
+        found = model.predict_proba(vectoriser.transform([texts[i] for i in test]))
+        probability[test] = found[:, 1]
         # threshold 0: the model speaks wherever the check lets it; which is what we need
         fold = copy.copy(policy)
         fold.blame_model = model_from_document(_document(vectoriser, model, 0.0))
@@ -95,12 +104,21 @@ def _cross_validate(texts: list[str], labels: np.ndarray, cases: list[dict], gro
             learned[i] = any(f.rule == RULE and f.source == "model" for f in found)
     rules = np.array([RULE in {f.rule for f in check_policy(c["text"], c["lang"], learned=False)}
                       for c in cases])  # fmt: skip
+    chosen = np.array([c["set"] in sets for c in cases]) if sets else np.ones(len(cases), bool)
     print(f"grouped CV over {len(set(groups))} writers, {len(texts)} messages")
-    print(f"  rules alone:             {_score(rules, labels)}")
+    print(f"  rules alone:   all {_score(rules, labels)}")
+    f1 = {}
     for t in THRESHOLDS:
-        model = probability >= t
-        shipped = _score(rules | (learned & model), labels)
-        print(f"  t={t:<4}  model {_score(model, labels)} | the check {shipped}")
+        check = rules | (learned & (probability >= t))
+        model = _score(probability >= t, labels)
+        line = f"  t={t:<4}  model {model} | the check {_score(check, labels)}"
+        if sets:
+            on = _score(check[chosen], labels[chosen])
+            line += f" | on {'+'.join(sets)}: {on}"
+        print(line)
+        tp = int((check & labels & chosen).sum())
+        f1[t] = 2 * tp / max(int((check & chosen).sum()) + int((labels & chosen).sum()), 1)
+    return f1
 
 
 def _same_answers(document: dict, vectoriser, model, texts: list[str]) -> None:
@@ -119,8 +137,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="folder of labelled *.jsonl sets")
     parser.add_argument("--hold-out", type=Path, action="append", default=[], metavar="SET",
                         help="leave this set out of training (repeatable)")  # fmt: skip
-    # the lowest threshold whose grouped-CV precision of the check reaches 0.9 (stop 11)
-    parser.add_argument("--threshold", type=float, default=0.55)
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        help="the model's threshold (default: calibrated with --calibrate-on, else 0.5)",
+    )
+    parser.add_argument(
+        "--calibrate-on",
+        action="append",
+        default=[],
+        metavar="SET",
+        help="choose the threshold that maximises the check's grouped-CV F1 on "
+        "this set (name without .jsonl; repeatable; implies --cv)",
+    )
     parser.add_argument("--cv", action="store_true", help="print grouped CV figures first")
     parser.add_argument("--out", type=Path, default=POLICY_DIR / MODEL_FILE)
     parser.add_argument("--dry-run", action="store_true", help="do not write the weights file")
@@ -130,16 +159,25 @@ def main() -> None:
     cases, groups = [], []
     for path in paths:
         for case in _cases(path):
-            cases.append(case)
+            cases.append({**case, "set": path.stem})
             # the blame corpora had one writer per language, every other set one writer
             blame = path.stem.startswith("blame")
             groups.append(f"{path.stem}/{case['lang']}" if blame else path.stem)
     texts = [normalise(c["text"]) for c in cases]
     labels = np.array([RULE in c["rules"] for c in cases])
-    if args.cv:
-        _cross_validate(texts, labels, cases, groups)
+    threshold = 0.5 if args.threshold is None else args.threshold
+    if args.cv or args.calibrate_on:
+        missing = set(args.calibrate_on) - {c["set"] for c in cases}
+        if missing:
+            raise SystemExit(f"--calibrate-on: no training set named {sorted(missing)}")
+        f1 = _cross_validate(texts, labels, cases, groups, args.calibrate_on)
+        if args.calibrate_on:
+            best = max(f1, key=lambda t: (f1[t], t))
+            print(f"best F1 of the check on the calibration sets: {f1[best]:.3f} at {best}")
+            threshold = best if args.threshold is None else threshold
+    print(f"threshold {threshold}")
     vectoriser, model = _fit(texts, labels)
-    document = _document(vectoriser, model, args.threshold)
+    document = _document(vectoriser, model, threshold)
     _same_answers(document, vectoriser, model, texts)
     document["about"] = {
         "rule": RULE,
@@ -149,6 +187,7 @@ def main() -> None:
         "min_df": MIN_DF,
         "messages": len(cases),
         "blame": int(labels.sum()),
+        "calibrated_on": args.calibrate_on,
         "sets": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in paths},
     }
     ngram_table = document["ngrams"]
