@@ -279,11 +279,11 @@ class _Language:
         self.refusal = _phrases(o.refusals)
         self.blame_threshold = b.threshold
         cues = [
-            (name, c.weight, c.negatable, c.scope == "message", _phrases(c.phrases))
-            for name, c in b.cues.items()
+            (c.weight, c.negatable, c.scope == "message", _phrases(c.phrases))
+            for c in b.cues.values()
         ]
-        self.blame_positive = [c for c in cues if c[1] > 0]
-        self.blame_negative = [c for c in cues if c[1] < 0]
+        self.blame_positive = [c for c in cues if c[0] > 0]
+        self.blame_negative = [c for c in cues if c[0] < 0]
         self.innocent = _phrases(b.innocent)
         self.certainty = _phrases([*common.certainty, *p.certainty])
         self.delivery = _phrases(p.delivery)
@@ -527,12 +527,10 @@ class _Checker:
     def __init__(self, policy: Policy, lang: _Language, norm: str):
         self.policy, self.lang, self.text = policy, lang, norm
         self.sentences = _sentences(norm)
-        self.found: list[tuple[str, int, int]] = []
-        self.learned: set[tuple[int, int]] = set()  # spans the blame model found
-        self.blame_classes: dict[str, int] = {}
+        self.found: list[tuple[str, int, int, str]] = []  # rule, start, end, source
 
-    def add(self, rule: str, start: int, end: int) -> None:
-        self.found.append((rule, start, end))
+    def add(self, rule: str, start: int, end: int, source: str = "phrases") -> None:
+        self.found.append((rule, start, end, source))
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         for lo, hi in self.sentences:
@@ -689,8 +687,7 @@ class _Checker:
             lo, hi = lo + len(sentence) - len(sentence.lstrip()), lo + len(sentence.rstrip())
             if hi <= lo:
                 lo, hi = 0, len(self.text)
-            self.add("blames_buyer", lo, hi)
-            self.learned.add((lo, hi))
+            self.add("blames_buyer", lo, hi, source="model")
 
     def _kind(self) -> bool:
         L = self.lang
@@ -699,39 +696,35 @@ class _Checker:
         )
 
     def blame_units(self) -> list[tuple[int, int, float, list[tuple[int, int]]]]:
-        """Each sentence's blame score over the cue classes, with the cue spans that count.
-
-        Also records in ``self.blame_classes`` how many sentences hold each class (a
-        learned scorer reads them). Empty when the message holds no positive cue.
-        """
+        """Each sentence's blame score over the cue classes, with the cue spans that count
+        (empty when the message holds no positive cue)."""
         L, text = self.lang, self.text
         hits = []
-        for name, weight, negatable, whole, pattern in L.blame_positive:
+        for weight, negatable, whole, pattern in L.blame_positive:
             spans = _spans(pattern, text)
             if spans:
-                hits.append((name, weight, negatable, whole, spans))
+                hits.append((weight, negatable, whole, spans))
         if not hits:
             return []  # most messages: no dampers or overrides to look for
-        for name, weight, negatable, whole, pattern in L.blame_negative:
+        for weight, negatable, whole, pattern in L.blame_negative:
             spans = _spans(pattern, text)
             if spans:
-                hits.append((name, weight, negatable, whole, spans))
+                hits.append((weight, negatable, whole, spans))
         # the buyer's own words quoted back («shop of cheats») are no blame from the seller
         innocent = sorted([*_spans(L.innocent, text), *_spans(_QUOTED, text)])
         counted = [
-            (name, w, whole, [s for s in spans if w < 0 or self._counts(s, negatable, innocent)])
-            for name, w, negatable, whole, spans in hits
+            (w, whole, [s for s in spans if w < 0 or self._counts(s, negatable, innocent)])
+            for w, negatable, whole, spans in hits
         ]
         units = []
         for lo, hi in self._blame_units():
             score, parts, context = 0.0, [], 0.0
-            for name, weight, whole, spans in counted:
+            for weight, whole, spans in counted:
                 inside = _inside(spans, lo, hi)
                 if whole and weight > 0 and spans and not inside:
                     context += weight  # a message cue from another sentence: only adds
                 elif inside:
                     score += weight
-                    self.blame_classes[name] = self.blame_classes.get(name, 0) + 1
                     if weight > 0:
                         parts.append(inside[0])
             units.append((lo, hi, score + context if parts else score, parts))
@@ -845,11 +838,10 @@ def _check(policy: Policy, text: str, lang: str | None, learned: bool = True) ->
     checker.false_promise()
     findings, seen = [], []
     order = {rule: n for n, rule in enumerate(ids.POLICY_RULE_IDS)}
-    for rule, start, end in sorted(checker.found, key=lambda f: (f[1], order[f[0]], -f[2])):
+    for rule, start, end, source in sorted(checker.found, key=lambda f: (f[1], order[f[0]], -f[2])):
         if any(r == rule and s < end and start < e for r, s, e in seen):
             continue  # one finding per stretch of text and rule
         seen.append((rule, start, end))
-        source = "model" if (start, end) in checker.learned else "phrases"
         if where is not None:
             start, end = where[start], where[end - 1] + 1
         t = policy.texts[rule]
