@@ -39,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from playbook.blame_model import FORMAT, MODEL_FILE, model_from_document, ngrams
+from playbook.evaluate import load_policy_cases
 from playbook.phrases import normalise
 from playbook.policy import POLICY_DIR, check_policy, load_policy
 
@@ -48,11 +49,6 @@ DATA = ROOT / "tests" / "data" / "policy"
 C = 4.0  # inverse regularisation strength, chosen by grouped CV in an earlier stop
 MIN_DF = 2  # an n-gram must occur in two messages to be kept
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
-
-
-def _cases(path: Path) -> list[dict]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 def _fit(texts: list[str], labels: np.ndarray) -> tuple[TfidfVectorizer, LogisticRegression]:
@@ -158,7 +154,7 @@ def main() -> None:
     paths = [p for p in sorted(args.data.glob("*.jsonl")) if p.resolve() not in held]
     cases, groups = [], []
     for path in paths:
-        for case in _cases(path):
+        for case in load_policy_cases(path):
             cases.append({**case, "set": path.stem})
             # the blame corpora had one writer per language, every other set one writer
             blame = path.stem.startswith("blame")
